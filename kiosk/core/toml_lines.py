@@ -1,0 +1,77 @@
+"""Find the line of a key in a TOML text, for error messages.
+
+`tomllib` gives values without positions. This scanner walks the lines, tracks
+table headers and array-of-tables indices, and records where each key path
+starts. It knows enough TOML for content files (headers, `key = value`, dotted
+keys, multi-line strings and arrays); anything it cannot place falls back to
+the nearest enclosing table, and at worst to no line at all.
+"""
+
+from __future__ import annotations
+
+import re
+
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+_KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
+
+
+def _split_key(raw: str) -> list[str]:
+    parts = re.findall(r"""[A-Za-z0-9_-]+|"[^"]*"|'[^']*'""", raw)
+    return [p.strip("\"'") for p in parts]
+
+
+class TomlLineIndex:
+    def __init__(self, text: str):
+        self._lines: dict[tuple, int] = {}
+        self._scan(text)
+
+    def _scan(self, text: str) -> None:
+        array_index: dict[tuple, int] = {}
+        current: tuple = ()
+        in_string: str | None = None
+        bracket_depth = 0
+        for number, line in enumerate(text.splitlines(), start=1):
+            if in_string:
+                if line.count(in_string) % 2 == 1:
+                    in_string = None
+                continue
+            if bracket_depth > 0:
+                bracket_depth += line.count("[") - line.count("]")
+                continue
+            header = _HEADER.match(line)
+            if header and not _KEY.match(line):
+                is_array = header.group(1) == "[["
+                parts = _split_key(header.group(2))
+                resolved: list = []
+                for i, part in enumerate(parts):
+                    resolved.append(part)
+                    key = tuple(resolved)
+                    last = i == len(parts) - 1
+                    if last and is_array:
+                        array_index[key] = array_index.get(key, -1) + 1
+                        resolved.append(array_index[key])
+                    elif key in array_index:
+                        resolved.append(array_index[key])
+                current = tuple(resolved)
+                self._lines.setdefault(current, number)
+                continue
+            key = _KEY.match(line)
+            if key:
+                path = current + tuple(_split_key(key.group(1)))
+                self._lines.setdefault(path, number)
+                value = line[key.end():]
+                for quote in ('"""', "'''"):
+                    if value.count(quote) % 2 == 1:
+                        in_string = quote
+                        break
+                if in_string is None and value.lstrip().startswith("["):
+                    bracket_depth = value.count("[") - value.count("]")
+
+    def line_of(self, loc: tuple) -> int | None:
+        """Line of the longest known prefix of `loc`, or None."""
+        loc = tuple(loc)
+        while loc:
+            if loc in self._lines:
+                return self._lines[loc]
+            loc = loc[:-1]
+        return None
