@@ -152,10 +152,11 @@ def load_content(root: Path | str, limits: Limits = LIMITS) -> LoadedContent:
         content.exhibits.sort(key=lambda e: (e.order, e.id))
     content.events = _load_events(root, content, limits)
     content.version = content_digest({
-        "exhibits": [e.model_dump(mode="json") for e in content.exhibits],
+        # Python mode: json mode trips over the plain date validators; the digest stringifies dates itself.
+        "exhibits": [e.model_dump() for e in content.exhibits],
         "media": {str(p.relative_to(root)): d for p, d in sorted(media_digests.items())} if exhibits_dir.is_dir() else {},
-        "events": [e.model_dump(mode="json") for e in content.events],
-        "themes": [t.model_dump(mode="json") for t in content.themes],
+        "events": [e.model_dump() for e in content.events],
+        "themes": [t.model_dump() for t in content.themes],
     })[:16]
     return content
 

@@ -128,7 +128,7 @@ class Poll(_Strict):
     @property
     def question_version(self) -> str:
         """Hash of the poll as a visitor sees it: answers are tied to this exact question."""
-        shown = self.model_dump(mode="json", include={"id", "type", "question", "options", "max_choices", "scale_labels"})
+        shown = self.model_dump(include={"id", "type", "question", "options", "max_choices", "scale_labels"})
         return _digest(shown)[:16]
 
 

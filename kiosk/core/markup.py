@@ -3,9 +3,15 @@
 Allowed: headings, paragraphs, **bold**, *italic*, bullet and numbered lists,
 links. Anything else (images, tables, HTML, code, quotes, rules) is shown as
 plain text on the kiosk, so the validator warns about it.
+
+`to_blocks` turns a body into Kivy-markup blocks for the kiosk's labels;
+`to_plain` gives the same text without markup.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
 
 from markdown_it import MarkdownIt
 
@@ -53,3 +59,164 @@ def unsupported(text: str) -> list[tuple[int | None, str]]:
         if token.type == "heading_open" and token.tag == "h1":
             found.setdefault("top-level headings (# ...); start with ## because the title is shown above", line)
     return [(line, name) for name, line in found.items()]
+
+
+# --- Display blocks for the kiosk -------------------------------------------------------------
+
+BlockKind = Literal["heading", "paragraph", "bullet", "number"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """One thing the kiosk lays out as its own label.
+
+    `level` is the heading level (1-6) for headings and the list nesting depth (from 1) for list
+    items. Paragraphs have level 0, except text that continues a list item after a nested list:
+    it keeps the item's depth so the screen can indent it under its bullet.
+    """
+
+    kind: BlockKind
+    markup: str
+    level: int = 0
+    number: int | None = None
+
+
+def escape(text: str) -> str:
+    """Make editor text literal in Kivy markup (what kivy.utils.escape_markup does)."""
+    return text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
+
+
+def to_blocks(text: str) -> list[Block]:
+    """The body as Kivy-markup blocks. Never raises on odd Markdown: what is outside the subset
+    shows as its text, because a visitor should see something rather than nothing."""
+    return _Walker(_markup_inline).walk(parse(text))
+
+
+def to_plain(text: str) -> str:
+    """The body as plain text, one line per block, for length checks and screen readers."""
+    lines = []
+    for block in _Walker(_plain_inline).walk(parse(text)):
+        if block.kind == "bullet":
+            lines.append(f"• {block.markup}")
+        elif block.kind == "number":
+            lines.append(f"{block.number}. {block.markup}")
+        else:
+            lines.append(block.markup)
+    return "\n".join(lines)
+
+
+_MARKUP_TAGS = {
+    "strong_open": "[b]", "strong_close": "[/b]", "em_open": "[i]", "em_close": "[/i]",
+    # The kiosk cannot open a browser, so a link is only marked as one; the QR code carries it.
+    "link_open": "[u]", "link_close": "[/u]",
+}
+
+
+def _markup_inline(children) -> str:
+    out = []
+    for child in children or []:
+        if child.type in _MARKUP_TAGS:
+            out.append(_MARKUP_TAGS[child.type])
+        elif child.type == "softbreak":
+            out.append(" ")
+        elif child.type == "hardbreak":
+            out.append("\n")
+        elif child.type == "image":
+            out.append(escape(_plain_inline(child.children)))
+        else:
+            out.append(escape(child.content))
+    return "".join(out)
+
+
+def _plain_inline(children) -> str:
+    out = []
+    for child in children or []:
+        if child.type == "softbreak":
+            out.append(" ")
+        elif child.type == "hardbreak":
+            out.append("\n")
+        elif child.type == "image":
+            out.append(_plain_inline(child.children))
+        else:
+            out.append(child.content)
+    return "".join(out)
+
+
+class _Item:
+    def __init__(self, kind: BlockKind, depth: int, number: int | None):
+        self.kind, self.depth, self.number = kind, depth, number
+        self.parts: list[str] = []
+        self.emitted = False
+
+
+class _Walker:
+    """Turns the flat markdown-it token stream into blocks, tracking open lists and tables."""
+
+    def __init__(self, inline):
+        self.inline = inline
+        self.plain = inline is _plain_inline
+        self.blocks: list[Block] = []
+        self.lists: list[list] = []  # [kind, next number] per open list
+        self.items: list[_Item] = []
+        self.table: list[list[str]] | None = None
+        self.heading_level = 2
+
+    def walk(self, tokens) -> list[Block]:
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "heading_open":
+                self.heading_level = int(token.tag[1:])
+            elif kind == "inline":
+                self.inline_token(token, tokens[index - 1].type if index else "")
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                # The parent item's own text comes before its sub-list on screen.
+                if self.items:
+                    self.flush(self.items[-1])
+                start = int(token.attrs.get("start", 1)) if kind == "ordered_list_open" else None
+                self.lists.append(["bullet" if start is None else "number", start])
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                self.lists.pop()
+            elif kind == "list_item_open":
+                current = self.lists[-1]
+                self.items.append(_Item(current[0], len(self.lists), current[1]))
+                if current[1] is not None:
+                    current[1] += 1
+            elif kind == "list_item_close":
+                item = self.items.pop()
+                if not item.emitted or item.parts:
+                    self.flush(item)
+            elif kind == "table_open":
+                self.table = []
+            elif kind == "tr_open" and self.table is not None:
+                self.table.append([])
+            elif kind == "table_close" and self.table is not None:
+                rows, self.table = self.table, None
+                self.text("\n".join(" | ".join(cells) for cells in rows))
+            elif kind in ("code_block", "fence", "html_block"):
+                content = token.content.rstrip("\n")
+                self.text(content if self.plain else escape(content))
+            # Everything else (quotes, rules, the closing halves) only frames text handled above.
+        return self.blocks
+
+    def inline_token(self, token, opener: str) -> None:
+        rendered = self.inline(token.children)
+        if self.table is not None and self.table:
+            self.table[-1].append(rendered)
+        elif opener == "heading_open" and not self.items:
+            self.blocks.append(Block("heading", rendered, self.heading_level))
+        else:
+            self.text(rendered)
+
+    def text(self, rendered: str) -> None:
+        if self.items:
+            self.items[-1].parts.append(rendered)
+        elif rendered:
+            self.blocks.append(Block("paragraph", rendered))
+
+    def flush(self, item: _Item) -> None:
+        markup = "\n".join(item.parts)
+        if item.emitted:
+            self.blocks.append(Block("paragraph", markup, item.depth))
+        else:
+            self.blocks.append(Block(item.kind, markup, item.depth, item.number))
+        item.parts, item.emitted = [], True

@@ -1,0 +1,79 @@
+"""Pictures decoded and downscaled off the frame, kept in a bounded cache.
+
+Pillow decodes and scales in a worker thread; only the upload of the finished
+pixels to a texture happens on the Kivy thread, which takes well under a frame.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from kivy.clock import Clock
+from kivy.graphics.texture import Texture
+from PIL import Image
+
+STEP = 128  # requested sizes are rounded up to this, so small resizes reuse one decode
+
+
+class ImageCache:
+    def __init__(self, max_bytes: int = 96 * 1024 * 1024):
+        self.max_bytes = max_bytes
+        self._textures: OrderedDict[tuple, Texture] = OrderedDict()
+        self._bytes = 0
+        self._waiting: dict[tuple, list] = {}
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="image-decode")
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    def request(self, path: Path, width: float, height: float, callback) -> None:
+        """Call `callback(texture)` on the Kivy thread with `path` scaled to fit width x height."""
+        key = (str(path), _bucket(width), _bucket(height))
+        texture = self._textures.get(key)
+        if texture is not None:
+            self._textures.move_to_end(key)
+            callback(texture)
+            return
+        if key in self._waiting:
+            self._waiting[key].append(callback)
+            return
+        self._waiting[key] = [callback]
+        self._pool.submit(self._decode, key)
+
+    def _decode(self, key: tuple) -> None:
+        path, width, height = key
+        try:
+            with Image.open(path) as image:
+                image.draft("RGB", (width, height))  # JPEG: decode at a reduced scale directly
+                image = image.convert("RGB")
+                image.thumbnail((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
+                pixels, size = image.tobytes(), image.size
+        except OSError:
+            pixels, size = None, None  # a picture that vanished since validation stays blank
+        Clock.schedule_once(lambda dt: self._upload(key, pixels, size))
+
+    def _upload(self, key: tuple, pixels: bytes | None, size) -> None:
+        callbacks = self._waiting.pop(key, [])
+        if pixels is None:
+            return
+        texture = Texture.create(size=size, colorfmt="rgb")
+        texture.blit_buffer(pixels, colorfmt="rgb", bufferfmt="ubyte")
+        texture.flip_vertical()
+        self._textures[key] = texture
+        self._bytes += len(pixels)
+        while self._bytes > self.max_bytes and len(self._textures) > 1:
+            old_key, old = self._textures.popitem(last=False)
+            self._bytes -= old.width * old.height * 3
+        for callback in callbacks:
+            callback(texture)
+
+    def clear(self) -> None:
+        self._textures.clear()
+        self._bytes = 0
+
+
+def _bucket(value: float) -> int:
+    return max(STEP, int(-(-value // STEP) * STEP))

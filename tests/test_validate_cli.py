@@ -1,0 +1,58 @@
+"""`kiosk validate`: output format, exit codes, JSON."""
+
+import json
+
+from conftest import run_kiosk
+
+
+def test_shipped_content_validates_with_exit_0():
+    result = run_kiosk("validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    valid, invalid = last.split(", ")
+    assert valid.endswith(" valid") and int(valid.split()[0]) >= 14
+    assert invalid == "0 invalid"
+
+
+def test_one_broken_exhibit_gives_exit_1_and_keeps_the_others(content_copy):
+    toml = content_copy / "exhibits" / "stadtlabor" / "exhibit.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[title]", "[titel]"), encoding="utf-8")
+    result = run_kiosk("validate", "--content", str(content_copy))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "exhibits/stadtlabor/exhibit.toml:" in result.stdout
+    assert "unknown key 'titel'; did you mean 'title'?" in result.stdout
+    assert result.stdout.strip().splitlines()[-1].endswith(", 1 invalid")
+
+
+def test_json_report_lists_valid_and_invalid(content_copy):
+    (content_copy / "exhibits" / "stadtlabor" / "de.md").unlink()
+    result = run_kiosk("validate", "--content", str(content_copy), "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["exhibits"]["invalid"] == ["stadtlabor"]
+    assert len(report["exhibits"]["valid"]) >= 9
+    assert report["invalid"] == 1
+    problem = next(p for p in report["problems"] if p["severity"] == "error")
+    assert problem["path"] == "exhibits/stadtlabor/de.md" and problem["field"] == "body.de"
+
+
+def test_missing_english_layer_is_a_warning_not_an_error(content_copy):
+    (content_copy / "exhibits" / "stadtlabor" / "en.md").unlink()
+    result = run_kiosk("validate", "--content", str(content_copy))
+    assert result.returncode == 0
+    assert "exhibits/stadtlabor/en.md: body.en: warning: en.md missing" in result.stdout
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run_kiosk("validate", "--content", str(tmp_path / "nowhere")).returncode == 2
+    assert run_kiosk("validate", "--no-such-flag").returncode == 2
+    result = run_kiosk("validate", "--config", str(tmp_path / "missing.toml"))
+    assert result.returncode == 2
+    assert "config file not found" in result.stderr
+
+
+def test_every_command_has_help():
+    result = run_kiosk("--help")
+    assert result.returncode == 0 and "validate" in result.stdout
+    assert run_kiosk("validate", "--help").returncode == 0
