@@ -50,12 +50,39 @@ def build_parser() -> argparse.ArgumentParser:
                           help="content root (folder with exhibits/); default: [content] root of the config")
     validate.add_argument("--json", action="store_true", help="print the result as JSON")
     validate.set_defaults(handler=cmd_validate)
+
+    run = commands.add_parser(
+        "run", help="start the kiosk",
+        description="Start the touch kiosk with the given config (fullscreen kiosk mode unless --windowed). "
+                    "A second kiosk on the same store refuses to start (exit 1).")
+    _add_config(run)
+    run.add_argument("--windowed", action="store_true", help="run in a window (for development): Escape and "
+                     "window close work, the mouse pointer shows")
+    run.add_argument("--size", type=_size, metavar="WxH", help="window size, e.g. 1920x1080 (with --windowed)")
+    run.set_defaults(handler=cmd_run)
+
+    set_pin = commands.add_parser(
+        "set-pin", help="set the staff PIN (stored as a salted scrypt hash in the config)",
+        description="Ask for a new staff PIN (4 to 8 digits) twice and write its salted hash into [staff] "
+                    "pin_hash of the config file. Other lines and comments stay as they are.")
+    _add_config(set_pin)
+    set_pin.add_argument("--pin-stdin", action="store_true",
+                         help="read the PIN from standard input (one line) instead of asking; for scripts")
+    set_pin.set_defaults(handler=cmd_set_pin)
     return parser
 
 
 def _add_config(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", type=Path, default=Path("config.toml"), metavar="PATH",
                         help="kiosk settings (default: ./config.toml)")
+
+
+def _size(value: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in value.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a size; write it as WIDTHxHEIGHT, e.g. 1920x1080") from None
+    return width, height
 
 
 def _config(args) -> Config:
@@ -78,6 +105,31 @@ def cmd_validate(args) -> int:
         print(f"{tallies}; {warnings} warning{'s' if warnings != 1 else ''}; content version {content.version}")
         print(f"{content.valid_count} valid, {content.invalid_count} invalid")
     return EXIT_OK if content.invalid_count == 0 else EXIT_PROBLEM
+
+
+def cmd_run(args) -> int:
+    config = _config(args)
+    from .ui.run import run_kiosk  # kivy is imported only for the command that needs it
+
+    return run_kiosk(config, windowed=args.windowed, size=args.size)
+
+
+def cmd_set_pin(args) -> int:
+    import getpass
+
+    from .core.staff_pin import hash_pin, write_pin_hash
+
+    _config(args)  # refuse to write into a config that does not load
+    if args.pin_stdin:
+        pin = sys.stdin.readline().strip()
+    else:
+        pin = getpass.getpass("Neue Personal-PIN (4-8 Ziffern): ")
+        if getpass.getpass("PIN wiederholen: ") != pin:
+            print("kiosk: the two PINs differ; nothing was changed", file=sys.stderr)
+            return EXIT_PROBLEM
+    write_pin_hash(args.config, hash_pin(pin))
+    print(f"staff PIN set in {args.config}")
+    return EXIT_OK
 
 
 def validation_report(content: LoadedContent) -> dict:

@@ -29,6 +29,7 @@ class KioskSection(_Section):
     default_language: Layer = "de"
     idle_timeout_s: int = Field(default=60, ge=10, le=3600)
     fullscreen: bool = True
+    show_cursor: bool = False
 
 
 class ContentSection(_Section):

@@ -42,7 +42,7 @@ def _check_poll(i: int, poll) -> Iterator[Finding]:
             f"poll '{poll.id}' of type {poll.type.value} has fixed answers; "
             "remove its [[polls.options]] or use type = \"single\""), E
     yield from _duplicates(
-        ((at + ("options", j, "id"), o.id) for j, o in enumerate(poll.options)), f"option id in poll '{poll.id}'")
+        ((at + ("options", j, "id"), o.id) for j, o in enumerate(poll.options)), "option id", f" in poll '{poll.id}'")
     if poll.type is PollType.MULTI:
         if poll.max_choices is None:
             yield at + ("max_choices",), f"poll '{poll.id}' is multi; set max_choices (how many answers a visitor may tick)", E
@@ -87,11 +87,11 @@ def _children(loc, value):
     return [(loc, value)]
 
 
-def _duplicates(pairs, what: str) -> Iterator[Finding]:
+def _duplicates(pairs, what: str, where: str = "") -> Iterator[Finding]:
     seen: set[str] = set()
     for loc, value in pairs:
         if value in seen:
-            yield loc, f"duplicate {what} '{value}'; every {what} must be unique, rename one", E
+            yield loc, f"duplicate {what} '{value}'{where}; every {what} must be unique{where}, rename one", E
         seen.add(value)
 
 

@@ -12,6 +12,7 @@ import hashlib
 import re
 import tomllib
 import typing
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,7 +37,7 @@ class Limits:
 
     toml_bytes: int = 256 * 1024
     markdown_bytes: int = 128 * 1024
-    media_bytes: int = 5 * 1024 * 1024
+    media_bytes: int = 5_000_000
     media_pixels: int = 40_000_000
     media_formats: tuple[str, ...] = ("PNG", "JPEG", "WEBP")
 
@@ -181,7 +182,7 @@ def _load_exhibit(folder: Path, root: Path, theme_ids, out: list[Problem], limit
     if "body" in data:
         problems.at(("body",), "the body is not written in exhibit.toml; put it into de.md, en.md and ls.md")
         return None
-    if data.get("id") is not None and data.get("id") != folder.name:
+    if slug_ok(folder.name) and data.get("id") is not None and data.get("id") != folder.name:
         problems.at(("id",), f"id '{data.get('id')}' does not match the folder name '{folder.name}'; "
                     "make them the same (rename the folder or change id)")
     try:
@@ -246,13 +247,16 @@ def _check_media(loc: tuple, rel: str, root: Path, problems: _FileProblems, limi
     path = root / posix
     if path in digests:
         return
+    if path.is_dir():
+        problems.at(loc, f"'{rel}' is a folder; name the picture file inside it, e.g. {rel.rstrip('/')}/photo.jpg")
+        return
     if not path.is_file():
         problems.at(loc, f"media file '{rel}' not found; check the spelling or copy the file to {rel}")
         return
     size = path.stat().st_size
     if size > limits.media_bytes:
-        problems.at(loc, f"media file '{rel}' is {size / 1e6:.1f} MB, over the limit of "
-                    f"{limits.media_bytes / 1e6:.0f} MB; scale it down (1920 px wide is plenty)")
+        problems.at(loc, f"media file '{rel}' is {_megabytes(size)}, over the limit of "
+                    f"{_megabytes(limits.media_bytes)}; scale it down (1920 px wide is plenty)")
         return
     try:
         data = path.read_bytes()
@@ -260,10 +264,17 @@ def _check_media(loc: tuple, rel: str, root: Path, problems: _FileProblems, limi
         problems.at(loc, f"media file '{rel}' cannot be read ({error.strerror}); check its permissions")
         return
     try:
-        with Image.open(path) as image:
-            kind, (width, height) = image.format, image.size
-            image.verify()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
+        with warnings.catch_warnings():
+            # Pillow warns about very large images; the pixel limit below says it in plain words.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                kind, (width, height) = image.format, image.size
+                image.verify()
+    except Image.DecompressionBombError:
+        problems.at(loc, f"media file '{rel}' is over the limit of {limits.media_pixels / 1e6:.0f} megapixels; "
+                    "scale it down (1920 px wide is plenty)")
+        return
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         what = "is not an image" if isinstance(error, UnidentifiedImageError) else f"is damaged ({error})"
         problems.at(loc, f"media file '{rel}' {what}; use a PNG, JPEG or WebP image")
         return
@@ -362,7 +373,7 @@ def _read_text(path: Path, problems: _FileProblems, limit: int) -> str | None:
     try:
         size = path.stat().st_size
         if size > limit:
-            problems.add("-", f"file is {size // 1024} KiB, over the limit of {limit // 1024} KiB; "
+            problems.add("-", f"file is {size:,} bytes, over the limit of {limit // 1024} KiB ({limit:,} bytes); "
                          "shorten it or split the exhibit")
             return None
         raw = path.read_bytes()
@@ -372,8 +383,10 @@ def _read_text(path: Path, problems: _FileProblems, limit: int) -> str | None:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        problems.add("-", f"text is not UTF-8 (byte 0x{raw[error.start]:02x}); save the file as UTF-8 in "
+        # utf-8-sig counts positions after a byte order mark; point at the byte in the file.
+        start = error.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
+        line = raw.count(b"\n", 0, start) + 1
+        problems.add("-", f"text is not UTF-8 (byte 0x{raw[start]:02x}); save the file as UTF-8 in "
                      "your editor ('Save as' -> encoding UTF-8)", line)
         return None
     problems.text = text
@@ -394,8 +407,10 @@ def _read_toml(path: Path, problems: _FileProblems, limit: int) -> dict | None:
         where = re.search(r"\(at line (\d+), column (\d+)\)", message)
         line = int(where.group(1)) if where else None
         reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", message) if where else message
+        hint = ("a text is not closed: add the missing \" at its end" if "Illegal character '\\n'" in reason
+                else "check quotes, brackets and '=' on this line")
         problems.add("-", f"TOML syntax error: {reason}" + (f" (column {where.group(2)})" if where else "") +
-                     "; check quotes, brackets and '=' on this line", line)
+                     f"; {hint}", line)
         return None
 
 
@@ -418,13 +433,18 @@ _PATTERN_HINTS = {
 
 def _report_validation(error: ValidationError, model: type[BaseModel], problems: _FileProblems,
                        prefix: tuple = ()) -> None:
-    for err in error.errors(include_url=False):
+    errors = error.errors(include_url=False)
+    extras = {(tuple(e["loc"][:-1]), str(e["loc"][-1])) for e in errors if e["type"] == "extra_forbidden"}
+    for err in errors:
         loc = tuple(err["loc"])
         name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
         kind = err["type"]
         value = err.get("input")
+        if kind == "missing" and any(parent == loc[:-1] and difflib.get_close_matches(name, [extra], n=1)
+                                     for parent, extra in extras):
+            continue  # the misspelt key's own message ("did you mean ...?") says it all
         if kind == "missing":
-            message = _missing_message(name, loc)
+            message = _missing_message(name, prefix + loc, _model_at(model, loc))
         elif kind == "extra_forbidden":
             allowed = sorted(_model_at(model, loc[:-1]).model_fields) if _model_at(model, loc[:-1]) else []
             close = difflib.get_close_matches(name, allowed, n=1)
@@ -433,7 +453,7 @@ def _report_validation(error: ValidationError, model: type[BaseModel], problems:
         elif kind in ("model_type", "dict_type", "model_attributes_type"):
             target = _model_at(model, loc)
             keys = ", ".join(target.model_fields) if target else ""
-            message = f"expected a table with keys {keys}, got {_show(value)}; write [{format_loc(loc)}] " \
+            message = f"expected a table with keys {keys}, got {_show(value)}; write [{_table(prefix + loc)}] " \
                       "and the keys below it"
         elif kind in _TYPE_WORDS:
             message = f"expected {_TYPE_WORDS[kind]}, got {_show(value)}"
@@ -452,13 +472,19 @@ def _report_validation(error: ValidationError, model: type[BaseModel], problems:
         problems.at(prefix + loc, message)
 
 
-def _missing_message(name: str, loc: tuple) -> str:
+def _missing_message(name: str, loc: tuple, target: type[BaseModel] | None) -> str:
     if name == "de":
-        where = format_loc(loc[:-1])
-        return f"German text missing; add de = \"...\" under [{where}] (German is required)"
+        return f"German text missing; add de = \"...\" under [{_table(loc[:-1])}] (German is required)"
     if name == "alt":
         return "alt text missing; add [media.alt] with de, en and ls describing the picture for people who cannot see it"
+    if target is not None:
+        return f"required table [{_table(loc)}] is missing; add it with its keys (see docs/content.md)"
     return f"required key '{name}' is missing; add {name} = ... (see docs/content.md)"
+
+
+def _table(loc: tuple) -> str:
+    """('polls', 0, 'question') -> 'polls.question', the name a TOML table header uses."""
+    return ".".join(str(p) for p in loc if not isinstance(p, int))
 
 
 def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
@@ -491,6 +517,11 @@ def _parse_loc(field: str) -> tuple:
     for name, index in re.findall(r"([A-Za-z_]+)|\[(\d+)\]", field):
         parts.append(name if name else int(index))
     return tuple(parts)
+
+
+def _megabytes(size: int) -> str:
+    # Round up so that a file over the limit never shows the limit's own number.
+    return f"{-(-size // 100_000) / 10:.1f} MB"
 
 
 def _rel(path: Path, root: Path) -> str:

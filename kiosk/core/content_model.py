@@ -190,6 +190,9 @@ class Event(_Strict):
     @field_validator("start", "end", mode="plain")
     @classmethod
     def _datetime_only(cls, value):
+        if isinstance(value, str):
+            raise ValueError(f"'{value}' is text, not a date and time; write it without quotes, "
+                             "e.g. 2027-01-31T18:00:00")
         value = _toml_date(value)
         if not isinstance(value, dt.datetime):
             raise ValueError(f"{value} has no time; write date and time, e.g. {value}T18:00:00")

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import re
+
 from markdown_it import MarkdownIt
 
 ALLOWED_BLOCKS = {
@@ -21,7 +23,7 @@ ALLOWED_BLOCKS = {
     "list_item_open", "list_item_close",
 }
 ALLOWED_INLINE = {
-    "text", "softbreak", "hardbreak", "strong_open", "strong_close", "em_open", "em_close",
+    "text", "text_special", "softbreak", "hardbreak", "strong_open", "strong_close", "em_open", "em_close",
     "link_open", "link_close",
 }
 _NAMES = {
@@ -44,8 +46,16 @@ def parse(text: str):
     return _PARSER.parse(text)
 
 
+# Every construct outside the subset needs one of these marks; text without any is
+# plain subset Markdown and need not be parsed (parsing is most of validation's time).
+_SUSPECT = re.compile(r"[<`|>~]|!\[|^(?: {4}|\t)|^\s{0,3}(?:[-*_]\s*){3,}$|^\s{0,3}#\s|^\s{0,3}=+\s*$",
+                      re.MULTILINE)
+
+
 def unsupported(text: str) -> list[tuple[int | None, str]]:
     """(line, what) for each construct outside the subset, first occurrence per kind."""
+    if not _SUSPECT.search(text):
+        return []
     found: dict[str, int | None] = {}
     for token in parse(text):
         line = token.map[0] + 1 if token.map else None

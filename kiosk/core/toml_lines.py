@@ -20,6 +20,20 @@ def _split_key(raw: str) -> list[str]:
     return [p.strip("\"'") for p in parts]
 
 
+def _without_comment(value: str) -> str:
+    """The value part of a line up to a # that is not inside a quoted string."""
+    quote = None
+    for i, char in enumerate(value):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            return value[:i]
+    return value
+
+
 class TomlLineIndex:
     def __init__(self, text: str):
         self._lines: dict[tuple, int] = {}
@@ -30,7 +44,8 @@ class TomlLineIndex:
         current: tuple = ()
         in_string: str | None = None
         bracket_depth = 0
-        for number, line in enumerate(text.splitlines(), start=1):
+        # Only \n ends a line for tomllib; str.splitlines() would also split at U+2028 and others.
+        for number, line in enumerate(text.split("\n"), start=1):
             if in_string:
                 if line.count(in_string) % 2 == 1:
                     in_string = None
@@ -54,12 +69,14 @@ class TomlLineIndex:
                         resolved.append(array_index[key])
                 current = tuple(resolved)
                 self._lines.setdefault(current, number)
+                if is_array:
+                    self._lines.setdefault(current[:-1], number)  # the array itself: its first table
                 continue
             key = _KEY.match(line)
             if key:
                 path = current + tuple(_split_key(key.group(1)))
                 self._lines.setdefault(path, number)
-                value = line[key.end():]
+                value = _without_comment(line[key.end():])
                 for quote in ('"""', "'''"):
                     if value.count(quote) % 2 == 1:
                         in_string = quote

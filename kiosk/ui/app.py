@@ -1,0 +1,215 @@
+"""The kiosk App: shared state as Kivy properties, screens, idle reset and the staff gate."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.window import Window
+from kivy.metrics import mm
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk import __version__
+from kiosk.core.config import Config
+from kiosk.core.content_loader import LoadedContent, load_content
+from kiosk.core.content_model import LocalizedText
+from kiosk.core.palette import HIGH_CONTRAST, STANDARD, rgba
+from kiosk.core.staff_pin import PinGate
+from kiosk.core.ui_text import text
+
+from .image_cache import ImageCache
+from .idle import IdleWatch
+from .staff_gesture import CornerHold
+
+KEY_ESCAPE = 27
+
+
+class Colors:
+    """A palette as Kivy rgba tuples; the App swaps the whole object so kv rebinds at once."""
+
+    def __init__(self, palette):
+        for field in dataclasses.fields(palette):
+            setattr(self, field.name, rgba(getattr(palette, field.name)))
+        self.accent_hex = palette.accent.lstrip("#")[:6]
+
+
+class KioskApp(App):
+    layer = StringProperty("de")
+    large_text = BooleanProperty(False)
+    high_contrast = BooleanProperty(False)
+    colors = ObjectProperty(Colors(STANDARD))
+    content = ObjectProperty(None, allownone=True)
+    # Type sizes in pixels, derived from the window size and the larger-text toggle.
+    fs_small = NumericProperty(24)
+    fs_body = NumericProperty(28)
+    fs_lead = NumericProperty(32)
+    fs_h3 = NumericProperty(32)
+    fs_h2 = NumericProperty(40)
+    fs_title = NumericProperty(56)
+    fs_display = NumericProperty(80)
+    unit = NumericProperty(16)       # spacing unit
+    touch = NumericProperty(88)      # smallest touch target (at least 15 mm)
+
+    def __init__(self, config: Config, content: LoadedContent, *, kiosk_mode: bool = True, **kwargs):
+        super().__init__(**kwargs)
+        self.kiosk_config = config
+        self.content = content
+        self.kiosk_mode = kiosk_mode
+        self.layer = config.kiosk.default_language
+        self.images = ImageCache()
+        self.pin_gate = PinGate(config.staff.pin_hash)
+        self.idle = IdleWatch(self, timeout_s=config.kiosk.idle_timeout_s, countdown_s=10)
+        self.title = f"StadtLABOR Kiosk – {config.kiosk.name}"
+
+    # --- building ---------------------------------------------------------------------------
+
+    def build(self):
+        from .screens.attract import AttractScreen
+        from .screens.events import EventsScreen
+        from .screens.exhibit import ExhibitScreen
+        from .screens.home import HomeScreen
+        from .screens.preparing import PreparingScreen
+        from .screens.staff import StaffScreen
+
+        Window.bind(size=self._update_sizes, on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        self._update_sizes()
+        if self.kiosk_mode:
+            Window.show_cursor = self.kiosk_config.kiosk.show_cursor
+        manager = ScreenManager(transition=NoTransition())
+        for screen in (AttractScreen(name="attract"), HomeScreen(name="home"), ExhibitScreen(name="exhibit"),
+                       EventsScreen(name="events"), PreparingScreen(name="preparing"), StaffScreen(name="staff")):
+            manager.add_widget(screen)
+        manager.current = self.start_screen()
+        self.corner = CornerHold(on_hold=self.open_staff_gate)
+        Window.bind(on_touch_down=self._on_any_touch_down, on_touch_up=self._on_any_touch_up,
+                    on_touch_move=self._on_any_touch_move)
+        return manager
+
+    def start_screen(self) -> str:
+        return "attract" if self.content and self.content.exhibits else "preparing"
+
+    def _update_sizes(self, *args) -> None:
+        width, height = Window.size
+        scale = max(0.85, min(width / 1920, height / 1080))
+        text_scale = scale * (1.3 if self.large_text else 1.0)
+        self.fs_small = round(24 * max(text_scale, 1.0) if self.large_text else 24 * max(scale, 0.92))
+        self.fs_body = round(28 * text_scale)
+        self.fs_lead = round(32 * text_scale)
+        self.fs_h3 = round(32 * text_scale)
+        self.fs_h2 = round(42 * text_scale)
+        self.fs_title = round(58 * text_scale)
+        self.fs_display = round(84 * scale)
+        self.unit = round(16 * scale)
+        self.touch = max(round(mm(15)), round(88 * scale))
+
+    def on_large_text(self, *args) -> None:
+        self._update_sizes()
+
+    def on_high_contrast(self, app, value) -> None:
+        self.colors = Colors(HIGH_CONTRAST if value else STANDARD)
+
+    # --- words ------------------------------------------------------------------------------
+
+    def tr(self, key: str, layer: str, **values) -> str:
+        """UI text in `layer`; kv passes app.layer so the binding follows language switches."""
+        return text(key, layer, **values)
+
+    def pick(self, localized: LocalizedText | None, layer: str | None = None) -> str:
+        if localized is None:
+            return ""
+        return localized.get(layer or self.layer)
+
+    def set_layer(self, layer: str) -> None:
+        self.layer = layer
+        self.idle.touched()
+
+    # --- navigation -------------------------------------------------------------------------
+
+    @property
+    def manager(self) -> ScreenManager:
+        return self.root
+
+    def go(self, name: str, **kwargs) -> None:
+        screen = self.root.get_screen(name)
+        if hasattr(screen, "show"):
+            screen.show(**kwargs)
+        self.root.current = name
+        self.idle.watching = name not in ("attract", "preparing")
+
+    def start_visit(self) -> None:
+        self.go("home")
+
+    def open_exhibit(self, exhibit_id: str) -> None:
+        self.go("exhibit", exhibit_id=exhibit_id)
+
+    def end_visit(self, reason: str = "idle") -> None:
+        """Forget the visitor: language, toggles, scroll positions and dialogs back to the start."""
+        self.idle.cancel()
+        for screen in self.root.screens:
+            if hasattr(screen, "reset"):
+                screen.reset()
+        self.layer = self.kiosk_config.kiosk.default_language
+        self.large_text = False
+        self.high_contrast = False
+        self.root.current = self.start_screen()
+
+    # --- staff ------------------------------------------------------------------------------
+
+    def open_staff_gate(self) -> None:
+        from .widgets.pin_pad import PinPad
+
+        if getattr(self, "_pin_pad", None) is not None:
+            return
+        self.idle.watching = True
+        self._pin_pad = PinPad(gate=self.pin_gate, on_success=self._staff_ok)
+        self._pin_pad.bind(on_dismiss=lambda *a: setattr(self, "_pin_pad", None))
+        self._pin_pad.open()
+
+    @property
+    def staff_gate_open(self) -> bool:
+        return getattr(self, "_pin_pad", None) is not None or self.corner.holding
+
+    def _staff_ok(self) -> None:
+        self.go("staff")
+
+    def reload_content(self) -> LoadedContent:
+        self.content = load_content(self.kiosk_config.content.root)
+        self.images.clear()
+        return self.content
+
+    @property
+    def version(self) -> str:
+        return __version__
+
+    @property
+    def store_path(self) -> Path:
+        return self.kiosk_config.store.path
+
+    # --- input ------------------------------------------------------------------------------
+
+    def _on_any_touch_down(self, window, touch):
+        self.idle.touched()
+        self.corner.down(touch, window.height)
+        return False
+
+    def _on_any_touch_move(self, window, touch):
+        self.corner.move(touch, window.height)
+        return False
+
+    def _on_any_touch_up(self, window, touch):
+        self.corner.up(touch)
+        return False
+
+    def _on_keyboard(self, window, key, *args):
+        # Escape (and Android's back key, also 27) must never leave the kiosk.
+        return self.kiosk_mode and key == KEY_ESCAPE
+
+    def _on_request_close(self, *args, **kwargs):
+        # Alt+F4 and the window manager's close arrive here; in kiosk mode they are refused.
+        return self.kiosk_mode
+
+    def on_stop(self) -> None:
+        self.idle.cancel()

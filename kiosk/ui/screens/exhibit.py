@@ -1,0 +1,80 @@
+"""One exhibit: pictures with captions, the body in the chosen layer, status, contacts, QR hand-off."""
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.core.content_model import STATUS_LABELS
+from kiosk.core.handoff import phone_url
+from kiosk.core.ui_text import text
+
+from ..widgets import load_kv
+from ..widgets import body_view, common, picture, qr_code, top_bar  # noqa: F401  (classes used in the kv)
+
+
+class ContactRow(BoxLayout):
+    name = StringProperty("")
+    details = StringProperty("")
+
+
+class ExhibitScreen(Screen):
+    exhibit = ObjectProperty(None, allownone=True)
+    title_text = StringProperty("")
+    summary_text = StringProperty("")
+    status_text = StringProperty("")
+    status_key = StringProperty("planned")
+    fallback_note = StringProperty("")
+    image_path = StringProperty("")
+    caption_text = StringProperty("")
+    credit_text = StringProperty("")
+    alt_text = StringProperty("")
+    phone_link = StringProperty("")
+    has_contacts = BooleanProperty(False)
+
+    def on_kv_post(self, base_widget):
+        App.get_running_app().bind(layer=lambda *a: self.refresh())
+
+    def show(self, exhibit_id: str):
+        app = App.get_running_app()
+        self.exhibit = app.content.exhibit(exhibit_id)
+        self.refresh()
+        self.ids.scroll.scroll_y = 1
+
+    def refresh(self):
+        exhibit = self.exhibit
+        if exhibit is None:
+            return
+        app = App.get_running_app()
+        layer = app.layer
+        self.title_text = exhibit.title.get(layer)
+        self.summary_text = exhibit.summary.get(layer)
+        self.status_key = exhibit.status.value
+        self.status_text = STATUS_LABELS[exhibit.status].get(layer)
+        missing = layer != "de" and not all(t.has(layer) for t in (exhibit.title, exhibit.summary, exhibit.body))
+        self.fallback_note = text("fallback_note", layer) if missing else ""
+        media = exhibit.media[0] if exhibit.media else None
+        self.image_path = str(app.content.media_path(media.path)) if media else ""
+        self.caption_text = media.caption.get(layer) if media and media.caption else ""
+        self.credit_text = f"{media.credit} · {media.licence}" if media else ""
+        self.alt_text = media.alt.get(layer) if media else ""
+        self.ids.body.markdown = exhibit.body.get(layer)
+        self.phone_link = phone_url(app.kiosk_config.phone.public_url, exhibit.id, layer)
+        self._fill_contacts(layer)
+
+    def _fill_contacts(self, layer: str):
+        box = self.ids.contacts
+        box.clear_widgets()
+        for contact in self.exhibit.contacts:
+            parts = [contact.role.get(layer)] if contact.role else []
+            parts += [p for p in (contact.email, contact.phone) if p]
+            box.add_widget(ContactRow(name=contact.name, details="\n".join(parts)))
+        for link in self.exhibit.links:
+            box.add_widget(ContactRow(name=link.label.get(layer), details=link.url))
+        self.has_contacts = bool(self.exhibit.contacts or self.exhibit.links)
+
+    def reset(self):
+        self.ids.scroll.scroll_y = 1
+
+
+load_kv(__file__)

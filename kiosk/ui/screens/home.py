@@ -1,0 +1,90 @@
+"""Home: the exhibits grouped by theme as tiles, and what is on next."""
+
+import datetime as dt
+
+from kivy.app import App
+from kivy.properties import ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.screenmanager import Screen
+
+from kiosk.core.content_loader import TIMEZONE
+from kiosk.core.content_model import STATUS_LABELS
+from kiosk.core.dates import event_when, short_date
+
+from ..widgets import load_kv
+from ..widgets import common, picture, top_bar  # noqa: F401  (classes used in the kv)
+
+NEXT_EVENTS = 3
+
+
+class ExhibitTile(ButtonBehavior, BoxLayout):
+    exhibit = ObjectProperty(None)
+    image_path = StringProperty("")
+
+    def status_text(self, layer: str) -> str:
+        return STATUS_LABELS[self.exhibit.status].get(layer)
+
+    def on_release(self):
+        App.get_running_app().open_exhibit(self.exhibit.id)
+
+
+class ThemeSection(BoxLayout):
+    title = ObjectProperty(None)   # LocalizedText, or None for exhibits without a known theme
+    fallback = StringProperty("")
+
+
+class EventRow(BoxLayout):
+    event = ObjectProperty(None)
+
+    def day(self, layer):
+        return short_date(self.event.start, layer)[0]
+
+    def month(self, layer):
+        return short_date(self.event.start, layer)[1]
+
+    def when(self, layer):
+        return event_when(self.event.start, self.event.end, layer)
+
+
+class HomeScreen(Screen):
+    def on_kv_post(self, base_widget):
+        App.get_running_app().bind(content=lambda *a: self.build_content())
+        self.build_content()
+
+    def build_content(self):
+        app = App.get_running_app()
+        sections = self.ids.sections
+        for child in list(sections.children):
+            if isinstance(child, ThemeSection):
+                sections.remove_widget(child)
+        content = app.content
+        themes = {t.id: t for t in content.themes}
+        order = [t.id for t in content.themes] + sorted({e.theme for e in content.exhibits} - set(themes))
+        for theme_id in order:
+            exhibits = [e for e in content.exhibits if e.theme == theme_id]
+            if not exhibits:
+                continue
+            section = ThemeSection(title=themes[theme_id].title if theme_id in themes else None, fallback=theme_id)
+            for exhibit in exhibits:
+                path = str(content.media_path(exhibit.media[0].path)) if exhibit.media else ""
+                section.ids.grid.add_widget(ExhibitTile(exhibit=exhibit, image_path=path))
+            sections.add_widget(section)
+        self.build_events()
+
+    def build_events(self):
+        app = App.get_running_app()
+        box = self.ids.next_events
+        box.clear_widgets()
+        now = dt.datetime.now(TIMEZONE)
+        for event in app.content.upcoming_events(now)[:NEXT_EVENTS]:
+            box.add_widget(EventRow(event=event))
+
+    def on_pre_enter(self, *args):
+        self.build_events()
+
+    def reset(self):
+        self.ids.scroll.scroll_y = 1
+
+
+load_kv(__file__)

@@ -1,0 +1,13 @@
+"""Shown to visitors when no exhibit is valid: calm words instead of an error."""
+
+from kivy.uix.screenmanager import Screen
+
+from ..widgets import load_kv
+from ..widgets import common  # noqa: F401  (classes used in the kv)
+
+
+class PreparingScreen(Screen):
+    pass
+
+
+load_kv(__file__)

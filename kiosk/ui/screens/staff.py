@@ -1,0 +1,54 @@
+"""Staff: what the kiosk shows and why, where it stores, reload content, exit.
+
+Reached only through the corner gesture and the PIN pad. In German: staff work here.
+"""
+
+from kivy.app import App
+from kivy.properties import StringProperty
+from kivy.uix.screenmanager import Screen
+
+from ..widgets import load_kv
+from ..widgets import common  # noqa: F401  (classes used in the kv)
+
+MAX_PROBLEMS_SHOWN = 200
+
+
+class StaffScreen(Screen):
+    summary = StringProperty("")
+    problems = StringProperty("")
+
+    def show(self):
+        self.refresh()
+
+    def refresh(self):
+        app = App.get_running_app()
+        content = app.content
+        config = app.kiosk_config
+        tallies = ", ".join(f"{name}: {t.valid} gültig, {t.invalid} ungültig" for name, t in content.tallies.items())
+        self.summary = "\n".join([
+            f"Kiosk: {config.kiosk.name} ({config.kiosk.id})  ·  App-Version {app.version}",
+            f"Inhaltsversion: {content.version}  ·  {tallies}",
+            f"Inhalte: {content.root}",
+            f"Speicher: {app.store_path}",
+            f"Konfiguration: {config.path}",
+        ])
+        errors, warnings = content.errors(), content.warnings()
+        if not errors and not warnings:
+            self.problems = "Keine Probleme: alle Inhalte sind gültig."
+            return
+        lines = [f"{len(errors)} Fehler (übersprungen), {len(warnings)} Hinweise:"]
+        lines += [str(p) for p in (errors + warnings)[:MAX_PROBLEMS_SHOWN]]
+        self.problems = "\n".join(lines)
+
+    def reload(self):
+        App.get_running_app().reload_content()
+        self.refresh()
+
+    def leave(self):
+        App.get_running_app().end_visit("staff")
+
+    def exit_app(self):
+        App.get_running_app().stop()
+
+
+load_kv(__file__)

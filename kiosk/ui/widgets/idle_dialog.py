@@ -1,0 +1,44 @@
+"""'Sind Sie noch da?': a countdown that ends the visit unless someone taps."""
+
+from kivy.clock import Clock
+from kivy.properties import NumericProperty
+from kivy.uix.modalview import ModalView
+
+from . import common  # noqa: F401  (style classes used in the kv)
+from . import load_kv
+
+
+class IdleDialog(ModalView):
+    remaining = NumericProperty(10)
+
+    def __init__(self, seconds: float, on_timeout, on_continue, **kwargs):
+        kwargs.setdefault("auto_dismiss", False)
+        super().__init__(**kwargs)
+        self.remaining = int(seconds)
+        self._on_timeout = on_timeout
+        self._on_continue = on_continue
+        self._tick = Clock.schedule_interval(self._count, 1)
+
+    def _count(self, dt) -> None:
+        self.remaining -= 1
+        if self.remaining <= 0:
+            self._tick.cancel()
+            self.dismiss(animation=False)
+            self._on_timeout()
+
+    def keep_going(self) -> None:
+        self._tick.cancel()
+        self.dismiss(animation=False)
+        self._on_continue()
+
+    def on_touch_down(self, touch):
+        # Any touch means someone is there, not only a tap on the button.
+        super().on_touch_down(touch)
+        self.keep_going()
+        return True
+
+    def on_dismiss(self):
+        self._tick.cancel()
+
+
+load_kv(__file__)

@@ -1,0 +1,28 @@
+"""A picture from the content folder, decoded off the frame at the size it is shown."""
+
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.properties import StringProperty
+from kivy.uix.image import Image
+
+
+class Picture(Image):
+    path = StringProperty("")   # absolute path of the image file
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("fit_mode", "cover")
+        super().__init__(**kwargs)
+        self._trigger = Clock.create_trigger(self._request, 0)
+        self.bind(path=self._trigger, size=self._trigger)
+
+    def _request(self, *args):
+        if not self.path or self.width < 2 or self.height < 2:
+            self.texture = None
+            return
+        wanted = self.path
+        App.get_running_app().images.request(wanted, self.width, self.height,
+                                             lambda texture: self._show(wanted, texture))
+
+    def _show(self, wanted: str, texture) -> None:
+        if wanted == self.path:  # the widget may show another picture by now
+            self.texture = texture

@@ -1,0 +1,44 @@
+"""The bar on every visitor screen: wordmark, way back, text size, contrast and language."""
+
+from kivy.app import App
+from kivy.properties import StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from . import common  # noqa: F401  (style classes used in the kv)
+from . import load_kv
+
+
+class TopBar(BoxLayout):
+    back_to = StringProperty("")     # screen name the back button leads to; "" hides it
+    back_key = StringProperty("back")  # UI text key for the back button's label
+
+    def on_kv_post(self, base_widget):
+        self._back = self.ids.back
+        self._sync_back()
+
+    def on_back_to(self, *args):
+        if hasattr(self, "_back"):
+            self._sync_back()
+
+    def _sync_back(self):
+        holder = self.ids.back_holder
+        if self.back_to and self._back.parent is None:
+            holder.add_widget(self._back)
+        elif not self.back_to and self._back.parent is not None:
+            holder.remove_widget(self._back)
+
+    def go_back(self):
+        App.get_running_app().go(self.back_to)
+
+    def toggle_large_text(self):
+        app = App.get_running_app()
+        app.large_text = not app.large_text
+        app.idle.touched()
+
+    def toggle_contrast(self):
+        app = App.get_running_app()
+        app.high_contrast = not app.high_contrast
+        app.idle.touched()
+
+
+load_kv(__file__)

@@ -1,0 +1,331 @@
+"""Broken exhibits are reported on the right file, line and field, and never hide the good ones.
+
+Each folder in tests/broken_exhibits/ is one case: an overlay (exhibits/<folder>/..., media/...)
+onto a content root holding the shipped, known-good StadtLABOR exhibit, plus expect.toml naming
+the problem `kiosk validate` must print. Every case varies the valid exhibit in
+broken_exhibits/_valid-base/ by one fault. Cases that need big or unreadable files are built in
+code below instead of being stored.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from kiosk.core.content_loader import LIMITS, load_content
+
+PROJECT = Path(__file__).resolve().parent.parent
+CASES_DIR = Path(__file__).resolve().parent / "broken_exhibits"
+BASE_CASE = CASES_DIR / "_valid-base"
+CASES = sorted(p.name for p in CASES_DIR.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
+EXPECT_KEYS = {"file", "line", "field", "message"}
+
+
+def validate(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """The real command line in a fresh interpreter."""
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", "validate", "--content", str(root), *args],
+                          capture_output=True, text=True, timeout=60, cwd=root)
+
+
+def copy_shipped(root: Path) -> Path:
+    """A content root with one known-good exhibit of the shipped content (and the shipped events)."""
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copy(PROJECT / "themes.toml", root / "themes.toml")
+    shutil.copytree(PROJECT / "exhibits" / "stadtlabor", root / "exhibits" / "stadtlabor")
+    shutil.copytree(PROJECT / "media" / "stadtlabor", root / "media" / "stadtlabor")
+    if (PROJECT / "events.toml").exists():
+        shutil.copy(PROJECT / "events.toml", root / "events.toml")
+    return root
+
+
+def overlay(case_dir: Path, root: Path) -> None:
+    shutil.copytree(case_dir, root, dirs_exist_ok=True, ignore=shutil.ignore_patterns("expect.toml"))
+
+
+def exhibit_folder(case_dir: Path) -> str:
+    (folder,) = (case_dir / "exhibits").iterdir()
+    return folder.name
+
+
+def read_expect(case: str) -> dict:
+    return tomllib.loads((CASES_DIR / case / "expect.toml").read_text(encoding="utf-8"))
+
+
+def printed_prefix(file: str, field: str, line: int | None = None) -> str:
+    return f"{file}:{line}: {field}: " if line else f"{file}: {field}: "
+
+
+def lines_with(output: str, prefix: str, message: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith(prefix) and message in line]
+
+
+def line_number(text: str, needle: str) -> int:
+    return next(i for i, line in enumerate(text.split("\n"), 1) if needle in line)
+
+
+def add_variant(root: Path, folder: str) -> Path:
+    """Copy the valid base exhibit (and its picture) into root as exhibits/<folder>/."""
+    target = root / "exhibits" / folder
+    shutil.copytree(BASE_CASE / "exhibits" / "valid-base", target)
+    toml = target / "exhibit.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("valid-base", folder), encoding="utf-8")
+    (root / "media" / folder).mkdir(parents=True)
+    shutil.copy(BASE_CASE / "media" / "valid-base" / "bild.png", root / "media" / folder / "bild.png")
+    return target
+
+
+def png_bytes(size=(8, 8), mode="RGB") -> bytes:
+    buffer = io.BytesIO()
+    Image.new(mode, size).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session")
+def shipped_root(tmp_path_factory) -> Path:
+    return copy_shipped(tmp_path_factory.mktemp("shipped") / "content")
+
+
+@pytest.fixture(scope="session")
+def good_count(shipped_root) -> int:
+    """How many items (exhibits + events + themes) the root without any broken case has; all valid."""
+    result = validate(shipped_root)
+    assert result.returncode == 0, result.stdout + result.stderr
+    last = result.stdout.splitlines()[-1]
+    valid, invalid = last.split(", ")
+    assert invalid == "0 invalid"
+    return int(valid.removesuffix(" valid"))
+
+
+@pytest.fixture
+def content_root(tmp_path, shipped_root) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(shipped_root, root)
+    return root
+
+
+# --- the stored cases ---------------------------------------------------------------------------
+
+def test_there_are_enough_cases_and_each_says_what_it_expects():
+    assert len(CASES) >= 28
+    for case in CASES:
+        expect = read_expect(case)
+        assert {"file", "field", "message"} <= expect.keys() <= EXPECT_KEYS, case
+        assert expect["file"].startswith(f"exhibits/{exhibit_folder(CASES_DIR / case)}/"), case
+
+
+def test_the_base_of_all_cases_is_valid(content_root, good_count):
+    overlay(BASE_CASE, content_root)
+    result = validate(content_root)
+    assert result.returncode == 0, result.stdout
+    assert "valid-base" not in result.stdout  # not even a warning
+    assert result.stdout.splitlines()[-1] == f"{good_count + 1} valid, 0 invalid"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_broken_case_is_reported_and_the_others_stay_valid(case, content_root, good_count):
+    expect = read_expect(case)
+    overlay(CASES_DIR / case, content_root)
+    result = validate(content_root)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.returncode == 1, result.stdout
+    prefix = printed_prefix(expect["file"], expect["field"], expect.get("line"))
+    assert lines_with(result.stdout, prefix, expect["message"]), \
+        f"no line starting {prefix!r} containing {expect['message']!r}:\n{result.stdout}"
+    assert result.stdout.splitlines()[-1] == f"{good_count} valid, 1 invalid"
+
+
+def test_all_cases_at_once_leave_the_good_exhibit_valid(content_root, good_count):
+    broken = []
+    for case in CASES:
+        folder = exhibit_folder(CASES_DIR / case)
+        if (content_root / "exhibits" / folder).exists() or (content_root / "media" / folder).exists():
+            continue  # a clash in name; the case is covered on its own above
+        overlay(CASES_DIR / case, content_root)
+        broken.append(folder)
+    assert len(broken) >= 28
+    result = validate(content_root, "--json")
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert "stadtlabor" in report["exhibits"]["valid"]
+    assert sorted(report["exhibits"]["invalid"]) == sorted(broken)
+    assert report["valid"] == good_count
+    assert report["invalid"] == len(broken)
+
+
+# --- cases built in code: big and unreadable files ----------------------------------------------
+
+def test_exhibit_toml_over_the_size_limit_is_refused_unread(content_root, good_count):
+    toml = add_variant(content_root, "zu-gross") / "exhibit.toml"
+    header = toml.read_text(encoding="utf-8")
+    comment = "# Langer Kommentar, der die Datei über das Limit bringt.\n"
+    toml.write_text(header + comment * (LIMITS.toml_bytes // len(comment) + 100), encoding="utf-8")
+    assert toml.stat().st_size > LIMITS.toml_bytes
+    result = validate(content_root)
+    assert result.returncode == 1
+    # No line number: the text was never read, so no line is known.
+    reported = lines_with(result.stdout, "exhibits/zu-gross/exhibit.toml: -: ",
+                          f"over the limit of {LIMITS.toml_bytes // 1024} KiB")
+    assert reported, result.stdout
+    assert [line for line in result.stdout.splitlines() if "zu-gross" in line] == reported
+    assert result.stdout.splitlines()[-1] == f"{good_count} valid, 1 invalid"
+
+
+def test_de_md_over_the_size_limit_is_refused(content_root, good_count):
+    de_md = add_variant(content_root, "zu-lang") / "de.md"
+    paragraph = "Dieser Absatz wiederholt sich, bis die Datei zu groß ist.\n\n"
+    de_md.write_text("## Zu lang\n\n" + paragraph * (LIMITS.markdown_bytes // len(paragraph) + 100),
+                     encoding="utf-8")
+    result = validate(content_root)
+    assert result.returncode == 1
+    assert lines_with(result.stdout, "exhibits/zu-lang/de.md: -: ",
+                      f"over the limit of {LIMITS.markdown_bytes // 1024} KiB"), result.stdout
+    assert result.stdout.splitlines()[-1] == f"{good_count} valid, 1 invalid"
+
+
+def test_media_file_over_the_byte_limit_is_refused(content_root, good_count):
+    folder = add_variant(content_root, "riesenbild")
+    picture = content_root / "media" / "riesenbild" / "bild.png"
+    data = png_bytes()
+    picture.write_bytes(data + b"\0" * (LIMITS.media_bytes + 1 - len(data)))
+    result = validate(content_root)
+    assert result.returncode == 1
+    line = line_number((folder / "exhibit.toml").read_text(encoding="utf-8"), "path =")
+    assert lines_with(result.stdout, f"exhibits/riesenbild/exhibit.toml:{line}: media[0].path: ",
+                      "media file 'media/riesenbild/bild.png' is "), result.stdout
+    assert "over the limit of" in result.stdout and "scale it down" in result.stdout
+    assert result.stdout.splitlines()[-1] == f"{good_count} valid, 1 invalid"
+
+
+def test_image_over_the_megapixel_limit_is_refused(content_root, good_count):
+    folder = add_variant(content_root, "megapixel")
+    picture = content_root / "media" / "megapixel" / "bild.png"
+    picture.write_bytes(png_bytes((9000, 5000), mode="1"))
+    assert 9000 * 5000 > LIMITS.media_pixels and picture.stat().st_size < LIMITS.media_bytes
+    result = validate(content_root)
+    assert result.returncode == 1
+    line = line_number((folder / "exhibit.toml").read_text(encoding="utf-8"), "path =")
+    assert lines_with(result.stdout, f"exhibits/megapixel/exhibit.toml:{line}: media[0].path: ",
+                      "is 9000x5000 pixels, over the limit of 40 megapixels"), result.stdout
+    assert result.stdout.splitlines()[-1] == f"{good_count} valid, 1 invalid"
+
+
+def _problems_as_nobody(root: Path) -> list[str]:
+    """load_content(root) in a child process running as uid/gid 65534 (root ignores permissions)."""
+    # Load once as root first: modules imported on first use (the utf-8-sig codec, Pillow's PNG
+    # plugin) live under paths uid 65534 may not read, and would fail in the child for that reason.
+    load_content(root)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop privileges, load, report through the pipe, never return
+        status = 1
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setegid(65534)
+            os.seteuid(65534)
+            payload = [str(p) for p in load_content(root).problems]
+            status = 0
+        except BaseException as error:  # noqa: BLE001 - the parent must hear about any failure
+            payload = [f"child failed: {error!r}"]
+        finally:
+            try:
+                with os.fdopen(write_end, "w", encoding="utf-8") as pipe:
+                    json.dump(payload, pipe)
+            finally:
+                os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, encoding="utf-8") as pipe:
+        problems = json.load(pipe)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, problems
+    return problems
+
+
+def test_unreadable_media_file_is_reported(tmp_path, shipped_root):
+    as_root = os.geteuid() == 0
+    # Root reads everything, so the check runs in a child as uid 65534, which must reach the root.
+    base = Path(tempfile.mkdtemp(dir="/tmp")) if as_root else tmp_path
+    try:
+        root = base / "content"
+        shutil.copytree(shipped_root, root)
+        folder = add_variant(root, "gesperrt")
+        picture = root / "media" / "gesperrt" / "bild.png"
+        for path in [base, *base.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        picture.chmod(0)
+        line = line_number((folder / "exhibit.toml").read_text(encoding="utf-8"), "path =")
+        prefix = f"exhibits/gesperrt/exhibit.toml:{line}: media[0].path: "
+        message = "media file 'media/gesperrt/bild.png' cannot be read"
+        if as_root:
+            problems = _problems_as_nobody(root)
+            assert [p for p in problems if p.startswith(prefix) and message in p], problems
+            assert not [p for p in problems if p.startswith("exhibits/stadtlabor/") and "warning" not in p]
+        else:
+            result = validate(root)
+            assert result.returncode == 1
+            assert lines_with(result.stdout, prefix, message), result.stdout
+    finally:
+        if as_root:
+            shutil.rmtree(base)
+        else:
+            picture.chmod(0o644)
+
+
+def test_valid_poll_dates_print_nothing_on_stderr(content_root):
+    toml = add_variant(content_root, "mit-zeitraum") / "exhibit.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'type = "single"\n', 'type = "single"\nopen_from = 2026-05-01\nopen_until = 2026-06-30\n'), encoding="utf-8")
+    (content_root / "events.toml").unlink(missing_ok=True)  # only the poll dates are under test
+    result = validate(content_root)
+    assert result.returncode == 0, result.stdout
+    assert result.stderr == ""
+
+
+# --- validator bugs found while building the corpus (see the reasons) ---------------------------
+
+def test_non_utf8_byte_after_a_bom_is_reported_on_its_line(content_root):
+    de_md = add_variant(content_root, "bom-latin1") / "de.md"
+    de_md.write_bytes(b"\xef\xbb\xbf## Titel\n\nErste Zeile.\n\n" + "Prüfung der Umlaute.\n".encode("latin-1"))
+    result = validate(content_root)
+    assert lines_with(result.stdout, "exhibits/bom-latin1/de.md:5: -: ", "text is not UTF-8 (byte 0xfc)"), \
+        result.stdout
+
+
+def test_line_separator_inside_a_string_does_not_shift_line_numbers(content_root):
+    toml = add_variant(content_root, "zeilentrenner") / "exhibit.toml"
+    text = toml.read_text(encoding="utf-8").replace('en = "Test exhibit"', 'en = "Test\u2028exhibit"')
+    text = text.replace('url = "https://www.soest.de"', 'url = "www.soest.de"')
+    toml.write_text(text, encoding="utf-8")
+    line = line_number(text, "url =")
+    result = validate(content_root)
+    assert lines_with(result.stdout, f"exhibits/zeilentrenner/exhibit.toml:{line}: links[0].url: ",
+                      "'www.soest.de' is not valid here"), result.stdout
+
+
+def test_huge_image_is_reported_as_too_big_not_damaged(content_root):
+    add_variant(content_root, "gigapixel")
+    (content_root / "media" / "gigapixel" / "bild.png").write_bytes(png_bytes((20000, 10000), mode="1"))
+    result = validate(content_root)
+    assert lines_with(result.stdout, "exhibits/gigapixel/exhibit.toml:", "over the limit of 40 megapixels"), \
+        result.stdout
+
+
+def test_missing_german_in_a_poll_question_names_the_toml_table(content_root):
+    toml = add_variant(content_root, "frage-ohne-deutsch") / "exhibit.toml"
+    text = toml.read_text(encoding="utf-8").replace('de = "Finden Sie das Exponat verständlich?"\n', "")
+    toml.write_text(text, encoding="utf-8")
+    result = validate(content_root)
+    assert lines_with(result.stdout, f"exhibits/frage-ohne-deutsch/exhibit.toml:{line_number(text, '[polls.question]')}"
+                      ": polls[0].question.de: ", "German text missing"), result.stdout
+    assert "under [polls.question]" in result.stdout
