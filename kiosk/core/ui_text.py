@@ -42,7 +42,7 @@ TEXTS: dict[str, LocalizedText] = {
                           "Tippen Sie auf den Knopf. Sonst fängt alles neu an. Noch {n} Sekunden."),
     "continue": _t("Ja, weiter", "Yes, continue", "Ja, ich bin noch da"),
     "larger_text": _t("Größere Schrift", "Larger text", "Große Schrift"),
-    "contrast": _t("Kontrast", "Contrast", "Starker Kontrast"),
+    "contrast": _t("Kontrast", "Contrast", "Kontrast"),
     "preparing_title": _t("Die Ausstellung wird vorbereitet", "The exhibition is being prepared",
                           "Die Ausstellung ist bald fertig."),
     "preparing_sub": _t("Bitte schauen Sie bald wieder vorbei. Das Team im StadtLABOR hilft Ihnen gern.",

@@ -53,14 +53,15 @@ class KioskApp(App):
     unit = NumericProperty(16)       # spacing unit
     touch = NumericProperty(88)      # smallest touch target (at least 15 mm)
 
-    def __init__(self, config: Config, content: LoadedContent, *, kiosk_mode: bool = True, **kwargs):
+    def __init__(self, config: Config, content: LoadedContent, *, kiosk_mode: bool = True,
+                 pin_gate: PinGate | None = None, **kwargs):
         super().__init__(**kwargs)
         self.kiosk_config = config
         self.content = content
         self.kiosk_mode = kiosk_mode
         self.layer = config.kiosk.default_language
         self.images = ImageCache()
-        self.pin_gate = PinGate(config.staff.pin_hash)
+        self.pin_gate = pin_gate or PinGate(config.staff.pin_hash)
         self.idle = IdleWatch(self, timeout_s=config.kiosk.idle_timeout_s, countdown_s=10)
         self.title = f"StadtLABOR Kiosk – {config.kiosk.name}"
 

@@ -27,15 +27,32 @@ class EventCard(BoxLayout):
         return event_when(self.event.start, self.event.end, layer)
 
 
+class EventColumn(BoxLayout):
+    pass
+
+
 class EventsScreen(Screen):
     def show(self):
         app = App.get_running_app()
-        box = self.ids.events
-        box.clear_widgets()
-        for event in app.content.upcoming_events(dt.datetime.now(TIMEZONE)):
-            box.add_widget(EventCard(event=event))
-        self.ids.empty.opacity = 0 if box.children else 1
+        columns = self.ids.columns
+        columns.clear_widgets()
+        upcoming = app.content.upcoming_events(dt.datetime.now(TIMEZONE))
+        count = 2 if self.width > app.fs_body * 55 else 1
+        # Cards differ in height; columns that fill independently keep the gaps even.
+        stacks = [EventColumn() for _ in range(count)]
+        for i, event in enumerate(upcoming):
+            stacks[i % count].add_widget(EventCard(event=event))
+        for stack in stacks:
+            columns.add_widget(stack)
+            stack.bind(height=self._fit_columns)
+        self._fit_columns()
+        self.ids.empty.opacity = 0 if upcoming else 1
         self.ids.scroll.scroll_y = 1
+
+    def _fit_columns(self, *args):
+        columns = self.ids.columns
+        tallest = max((c.height for c in columns.children), default=0)
+        columns.height = tallest + columns.padding[1] + columns.padding[3]
 
     def reset(self):
         self.ids.scroll.scroll_y = 1

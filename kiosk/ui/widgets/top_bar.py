@@ -1,7 +1,7 @@
 """The bar on every visitor screen: wordmark, way back, text size, contrast and language."""
 
 from kivy.app import App
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from . import common  # noqa: F401  (style classes used in the kv)
@@ -11,6 +11,7 @@ from . import load_kv
 class TopBar(BoxLayout):
     back_to = StringProperty("")     # screen name the back button leads to; "" hides it
     back_key = StringProperty("back")  # UI text key for the back button's label
+    compact = BooleanProperty(False)  # narrow screens: the text-size chip shows only "A+"
 
     def on_kv_post(self, base_widget):
         self._back = self.ids.back
