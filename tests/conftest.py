@@ -34,3 +34,19 @@ def run_kiosk(*args: str, cwd: Path = PROJECT, timeout: float = 60) -> subproces
     """The real `kiosk` command line in a fresh interpreter."""
     return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], cwd=cwd, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def pytest_collection_modifyitems(config, items):
+    config.stash[_UI_COUNT] = sum(1 for item in items if item.get_closest_marker("ui"))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # The whole suite must exercise the real app: a run of it that collected no ui test
+    # (Kivy missing, the ui folder skipped) is a failure, not a quiet pass.
+    whole_suite = not [a for a in session.config.invocation_params.args if not a.startswith("-")]
+    if whole_suite and session.config.stash.get(_UI_COUNT, 0) == 0:
+        print("\nno ui test was collected; the suite must include tests/ui", file=sys.stderr)
+        session.exitstatus = 1
+
+
+_UI_COUNT = pytest.StashKey[int]()

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import functools
 import re
 
-from markdown_it import MarkdownIt
 
 ALLOWED_BLOCKS = {
     "paragraph_open", "paragraph_close", "heading_open", "heading_close", "inline",
@@ -34,16 +34,22 @@ _NAMES = {
 }
 
 
-def parser() -> MarkdownIt:
+def parser():
+    # Imported here: most texts never need a parser at start-up (see _SUSPECT), and the
+    # import costs more than the kiosk's whole start-up budget allows.
+    from markdown_it import MarkdownIt
+
     # Tables are switched on only so that they can be recognised and reported.
     return MarkdownIt("commonmark", {"html": True}).enable("table")
 
 
-_PARSER = parser()
+@functools.lru_cache(maxsize=1)
+def _parser():
+    return parser()
 
 
 def parse(text: str):
-    return _PARSER.parse(text)
+    return _parser().parse(text)
 
 
 # Every construct outside the subset needs one of these marks; text without any is
@@ -90,10 +96,30 @@ class Block:
     level: int = 0
     number: int | None = None
 
+    @property
+    def has_tags(self) -> bool:
+        """True when the block uses markup tags; plain text renders much faster without markup."""
+        return "[" in self.markup
+
+    @property
+    def text(self) -> str:
+        """The block as plain text (markup entities resolved), for labels without markup."""
+        return unescape(self.markup) if not self.has_tags else self.markup
+
 
 def escape(text: str) -> str:
     """Make editor text literal in Kivy markup (what kivy.utils.escape_markup does)."""
     return text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
+
+
+def unescape(markup: str) -> str:
+    return markup.replace("&bl;", "[").replace("&br;", "]").replace("&amp;", "&")
+
+
+@functools.lru_cache(maxsize=256)
+def cached_blocks(text: str) -> tuple[Block, ...]:
+    """to_blocks for texts shown again and again (exhibit bodies on the kiosk)."""
+    return tuple(to_blocks(text))
 
 
 def to_blocks(text: str) -> list[Block]:

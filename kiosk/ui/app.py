@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib
 from pathlib import Path
 
 from kivy.app import App
@@ -22,9 +23,18 @@ from kiosk.core.ui_text import text
 
 from .image_cache import ImageCache
 from .idle import IdleWatch
+from .quiet_gc import QuietCollector
 from .staff_gesture import CornerHold
 
 KEY_ESCAPE = 27
+SCREENS = {  # name -> (module in kiosk.ui.screens, class)
+    "attract": ("attract", "AttractScreen"),
+    "preparing": ("preparing", "PreparingScreen"),
+    "home": ("home", "HomeScreen"),
+    "exhibit": ("exhibit", "ExhibitScreen"),
+    "events": ("events", "EventsScreen"),
+    "staff": ("staff", "StaffScreen"),
+}
 
 
 class Colors:
@@ -63,37 +73,64 @@ class KioskApp(App):
         self.images = ImageCache()
         self.pin_gate = pin_gate or PinGate(config.staff.pin_hash)
         self.idle = IdleWatch(self, timeout_s=config.kiosk.idle_timeout_s, countdown_s=10)
+        self.collector = QuietCollector()
         self.title = f"StadtLABOR Kiosk – {config.kiosk.name}"
 
     # --- building ---------------------------------------------------------------------------
 
     def build(self):
-        from .screens.attract import AttractScreen
-        from .screens.events import EventsScreen
-        from .screens.exhibit import ExhibitScreen
-        from .screens.home import HomeScreen
-        from .screens.preparing import PreparingScreen
-        from .screens.staff import StaffScreen
-
         Window.bind(size=self._update_sizes, on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
+        Window.clearcolor = self.colors.background
         self._update_sizes()
         if self.kiosk_mode:
             Window.show_cursor = self.kiosk_config.kiosk.show_cursor
         manager = ScreenManager(transition=NoTransition())
-        for screen in (AttractScreen(name="attract"), HomeScreen(name="home"), ExhibitScreen(name="exhibit"),
-                       EventsScreen(name="events"), PreparingScreen(name="preparing"), StaffScreen(name="staff")):
-            manager.add_widget(screen)
-        manager.current = self.start_screen()
+        self.root = manager
+        # Only the first screen is built before the first frame; the others follow one per
+        # frame right after, so the kiosk is on screen and answering touches sooner.
+        manager.current = self.screen(self.start_screen()).name
+        self._unbuilt = [name for name in SCREENS if not manager.has_screen(name)]
+        Clock.schedule_once(self._build_next_screen, 0)
         self.corner = CornerHold(on_hold=self.open_staff_gate)
         Window.bind(on_touch_down=self._on_any_touch_down, on_touch_up=self._on_any_touch_up,
                     on_touch_move=self._on_any_touch_move)
         return manager
+
+    def screen(self, name: str):
+        """The screen called `name`, built on first use."""
+        if not self.root.has_screen(name):
+            module_name, class_name = SCREENS[name]
+            module = importlib.import_module(f"kiosk.ui.screens.{module_name}")
+            self.root.add_widget(getattr(module, class_name)(name=name))
+        return self.root.get_screen(name)
+
+    def _build_next_screen(self, dt) -> None:
+        while self._unbuilt:
+            name = self._unbuilt.pop(0)
+            if not self.root.has_screen(name):
+                self.screen(name)
+                break
+        if self._unbuilt:
+            Clock.schedule_once(self._build_next_screen, 0)
+        else:
+            self._prefetch_pictures()
+            self.collector.start()
+
+    def _prefetch_pictures(self) -> None:
+        content = self.content
+        paths = [str(content.media_path(e.media[0].path)) for e in content.exhibits if e.media]
+        self.images.prefetch(paths)
+
+    @property
+    def all_screens_built(self) -> bool:
+        return not self._unbuilt
 
     def start_screen(self) -> str:
         return "attract" if self.content and self.content.exhibits else "preparing"
 
     def _update_sizes(self, *args) -> None:
         width, height = Window.size
+        self.images.set_screen(width, height)
         scale = max(0.85, min(width / 1920, height / 1080))
         text_scale = scale * (1.3 if self.large_text else 1.0)
         self.fs_small = round(24 * max(text_scale, 1.0) if self.large_text else 24 * max(scale, 0.92))
@@ -111,6 +148,11 @@ class KioskApp(App):
 
     def on_high_contrast(self, app, value) -> None:
         self.colors = Colors(HIGH_CONTRAST if value else STANDARD)
+
+    def on_colors(self, app, colors) -> None:
+        # The window's clear colour is the screens' background: one full-screen fill per frame
+        # fewer, which software rendering (llvmpipe) notices.
+        Window.clearcolor = colors.background
 
     # --- words ------------------------------------------------------------------------------
 
@@ -134,7 +176,7 @@ class KioskApp(App):
         return self.root
 
     def go(self, name: str, **kwargs) -> None:
-        screen = self.root.get_screen(name)
+        screen = self.screen(name)
         if hasattr(screen, "show"):
             screen.show(**kwargs)
         self.root.current = name
@@ -155,7 +197,8 @@ class KioskApp(App):
         self.layer = self.kiosk_config.kiosk.default_language
         self.large_text = False
         self.high_contrast = False
-        self.root.current = self.start_screen()
+        self.root.current = self.screen(self.start_screen()).name
+        self.collector.collect()
 
     # --- staff ------------------------------------------------------------------------------
 
@@ -177,8 +220,9 @@ class KioskApp(App):
         self.go("staff")
 
     def reload_content(self) -> LoadedContent:
-        self.content = load_content(self.kiosk_config.content.root)
         self.images.clear()
+        self.content = load_content(self.kiosk_config.content.root)
+        self._prefetch_pictures()
         return self.content
 
     @property
@@ -193,6 +237,7 @@ class KioskApp(App):
 
     def _on_any_touch_down(self, window, touch):
         self.idle.touched()
+        self.collector.touched()
         self.corner.down(touch, window.height)
         return False
 
@@ -214,3 +259,4 @@ class KioskApp(App):
 
     def on_stop(self) -> None:
         self.idle.cancel()
+        self.collector.stop()

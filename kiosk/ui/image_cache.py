@@ -14,12 +14,14 @@ from kivy.clock import Clock
 from kivy.graphics.texture import Texture
 from PIL import Image
 
-STEP = 128  # requested sizes are rounded up to this, so small resizes reuse one decode
 
 
 class ImageCache:
     def __init__(self, max_bytes: int = 96 * 1024 * 1024):
         self.max_bytes = max_bytes
+        # Pictures are decoded at one of two sizes: half the screen (tiles, exhibit pictures) or
+        # the whole screen (attract loop); the GPU scales from there. Few sizes, few decodes.
+        self.sizes: list[tuple[int, int]] = [(960, 540), (1920, 1080)]
         self._textures: OrderedDict[tuple, Texture] = OrderedDict()
         self._bytes = 0
         self._waiting: dict[tuple, list] = {}
@@ -31,7 +33,7 @@ class ImageCache:
 
     def request(self, path: Path, width: float, height: float, callback) -> None:
         """Call `callback(texture)` on the Kivy thread with `path` scaled to fit width x height."""
-        key = (str(path), _bucket(width), _bucket(height))
+        key = (str(path), *self.size_for(width, height))
         texture = self._textures.get(key)
         if texture is not None:
             self._textures.move_to_end(key)
@@ -42,6 +44,23 @@ class ImageCache:
             return
         self._waiting[key] = [callback]
         self._pool.submit(self._decode, key)
+
+    def size_for(self, width: float, height: float) -> tuple[int, int]:
+        for size in self.sizes:
+            if width <= size[0] and height <= size[1]:
+                return size
+        return self.sizes[-1]
+
+    def set_screen(self, width: int, height: int) -> None:
+        if self.sizes != [(width // 2, height // 2), (width, height)]:
+            self.sizes = [(width // 2, height // 2), (width, height)]
+            self.clear()
+
+    def prefetch(self, paths, full_screen: bool = False) -> None:
+        """Decode pictures ahead of need, so the first visit to a screen finds them ready."""
+        size = self.sizes[-1 if full_screen else 0]
+        for path in paths:
+            self.request(path, *size, lambda texture: None)
 
     def _decode(self, key: tuple) -> None:
         path, width, height = key
@@ -74,6 +93,3 @@ class ImageCache:
         self._textures.clear()
         self._bytes = 0
 
-
-def _bucket(value: float) -> int:
-    return max(STEP, int(-(-value // STEP) * STEP))

@@ -40,12 +40,6 @@ class FakeClock:
 CLOCK = FakeClock()
 
 
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "/tests/ui/" in str(item.fspath):
-            item.add_marker(pytest.mark.ui)
-
-
 @pytest.fixture(scope="session")
 def kiosk_config(tmp_path_factory):
     folder = tmp_path_factory.mktemp("kiosk")

@@ -6,6 +6,8 @@ from pyzbar.pyzbar import decode
 
 from kiosk.core.handoff import phone_url
 
+pytestmark = pytest.mark.ui
+
 
 def decoded(path, scale: float = 1.0) -> list[str]:
     image = Image.open(path).convert("L")

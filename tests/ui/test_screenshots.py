@@ -7,6 +7,8 @@ and nothing is drawn off the edge of the screen.
 import pytest
 from kivy.core.window import Window
 
+pytestmark = pytest.mark.ui
+
 SIZES = [(1920, 1080), (1280, 800)]
 
 

@@ -2,11 +2,14 @@
 
 import time
 
+import pytest
 from kivy.core.window import Window
 
 from kiosk.ui.widgets.pin_pad import PinPad
 
 from .conftest import CLOCK, STAFF_PIN
+
+pytestmark = pytest.mark.ui
 
 
 def pin_pad(kiosk):

@@ -1,7 +1,11 @@
 """A visitor's way through the kiosk, tapped for real: attract, home, exhibit, language, events, idle."""
 
+import pytest
+
 from kiosk.ui.screens.home import ExhibitTile
 from kiosk.ui.widgets.common import Chip
+
+pytestmark = pytest.mark.ui
 
 
 def current(kiosk) -> str:

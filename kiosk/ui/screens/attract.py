@@ -47,17 +47,27 @@ class AttractScreen(Screen):
         app = App.get_running_app()
         exhibit = exhibits[index]
         self.index = index
-        path = str(app.content.media_path(exhibit.media[0].path)) if exhibit.media else ""
+        path = self._picture(exhibit)
+        upcoming = self._picture(exhibits[(index + 1) % len(exhibits)])
+        if upcoming:
+            app.images.prefetch([upcoming], full_screen=True)
         front, back = self.ids.front, self.ids.back
         self.caption = app.pick(exhibit.title, app.kiosk_config.kiosk.default_language)
         if not fade:
-            front.path, front.opacity, back.path = path, 1, path
+            front.path, front.opacity, back.path, back.opacity = path, 1, "", 0
             return
-        # The back picture already shows the current slide; fade the new one in on top.
-        back.path = front.path
+        # The back picture takes over the current slide; the new one fades in on top. Between
+        # fades the back one is hidden: one full-screen picture to draw per frame, not two.
+        back.path, back.opacity = front.path, 1
         front.opacity = 0
         front.path = path
-        Animation(opacity=1, d=FADE_S, t="in_out_sine").start(front)
+        fade_in = Animation(opacity=1, d=FADE_S, t="in_out_sine")
+        fade_in.bind(on_complete=lambda *a: setattr(back, "opacity", 0))
+        fade_in.start(front)
+
+    @staticmethod
+    def _picture(exhibit) -> str:
+        return str(App.get_running_app().content.media_path(exhibit.media[0].path)) if exhibit.media else ""
 
     def on_touch_up(self, touch):
         app = App.get_running_app()

@@ -5,7 +5,7 @@ from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from kiosk.core.markup import to_blocks
+from kiosk.core.markup import cached_blocks
 
 from . import common  # noqa: F401  (style classes used in the kv)
 from . import load_kv
@@ -21,7 +21,6 @@ class BodyHeading(BodyParagraph):
 
 class BodyItem(BoxLayout):
     marker = StringProperty("•")
-    markup_text = StringProperty("")
 
 
 class BodyView(BoxLayout):
@@ -29,16 +28,21 @@ class BodyView(BoxLayout):
 
     def on_markdown(self, *args):
         self.clear_widgets()
-        for block in to_blocks(self.markdown):
+        # Labels are created at the view's width, so each renders its text once, not first at
+        # Kivy's default width of 100 px; markup is switched on only where a block has tags.
+        width = self.width
+        unit = App.get_running_app().unit
+        for block in cached_blocks(self.markdown):
             if block.kind == "heading":
-                self.add_widget(BodyHeading(text=block.markup))
+                self.add_widget(BodyHeading(text=block.text, markup=block.has_tags, width=width))
             elif block.kind in ("bullet", "number"):
                 marker = f"{block.number}." if block.kind == "number" else "•"
-                item = BodyItem(marker=marker, markup_text=block.markup)
-                item.padding = [App.get_running_app().unit * 2 * (block.level - 1), 0, 0, 0]
+                item = BodyItem(marker=marker, width=width, padding=[unit * 2 * (block.level - 1), 0, 0, 0])
+                item.ids.text.markup = block.has_tags
+                item.ids.text.text = block.text
                 self.add_widget(item)
             else:
-                self.add_widget(BodyParagraph(text=block.markup))
+                self.add_widget(BodyParagraph(text=block.text, markup=block.has_tags, width=width))
 
 
 load_kv(__file__)

@@ -1,12 +1,16 @@
 """A QR code drawn crisp: one texel per module, scaled up without smoothing."""
 
+import functools
+
 import qrcode
 from kivy.graphics.texture import Texture
 from kivy.properties import StringProperty
 from kivy.uix.image import Image
 
 
+@functools.lru_cache(maxsize=64)
 def qr_texture(data: str) -> Texture:
+    """The code for `data` (cached: choosing the best mask takes longer than a frame allows)."""
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
     code.add_data(data)
     code.make(fit=True)

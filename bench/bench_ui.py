@@ -1,0 +1,75 @@
+"""The touch app against a bare Kivy window measured in the same run (issue 3).
+
+- start to first interactive frame, shipped content, whole process from spawn: ratio <= 1.5
+- tap -> next screen fully drawn (pictures included) at 1920x1080: p95 <= 100 ms
+- CPU while the attract screen waits, 30 s: <= 1.5x a bare Kivy window
+- resident memory after 500 random navigations: growth <= 10 % over the first full round
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import report
+
+PROBE = Path(__file__).with_name("ui_probe.py")
+ENV = {**os.environ, "SDL_VIDEODRIVER": "offscreen"}
+
+
+def probe(*args: str) -> tuple[dict, float]:
+    started = time.monotonic()
+    process = subprocess.Popen([sys.executable, str(PROBE), *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True, env=ENV)
+    line = process.stdout.readline()
+    elapsed = time.monotonic() - started
+    process.wait(timeout=600)
+    if not line:
+        raise SystemExit(f"probe {args} printed nothing (exit {process.returncode})")
+    return json.loads(line), elapsed
+
+
+def main() -> int:
+    ok = True
+    quick = "--quick" in sys.argv
+    runs = 3 if quick else 7
+
+    kiosk_start = statistics.median(probe("start", "kiosk")[1] for _ in range(runs))
+    bare_start = statistics.median(probe("start", "bare")[1] for _ in range(runs))
+    good = kiosk_start / bare_start <= 1.5
+    ok &= good
+    report("start to first interactive frame (from spawn, median)", kiosk_start, "s", "bare Kivy window",
+           bare_start, target="ratio <= 1.5", ok=good)
+
+    taps, _ = probe("taps", "60" if quick else "200")
+    good = taps["p95_ms"] <= 100
+    ok &= good
+    print(f"tap -> next screen fully drawn at 1920x1080 ({taps['taps']} taps): p50 {taps['p50_ms']:.1f} ms, "
+          f"p95 {taps['p95_ms']:.1f} ms, max {taps['max_ms']:.1f} ms  target p95 <= 100 ms  "
+          f"{'PASS' if good else 'FAIL'}")
+
+    seconds = "10" if quick else "30"
+    kiosk_idle, _ = probe("idle", "kiosk", seconds)
+    bare_idle, _ = probe("idle", "bare", seconds)
+    good = kiosk_idle["cpu_seconds"] <= 1.5 * bare_idle["cpu_seconds"]
+    ok &= good
+    report(f"CPU while attract waits ({seconds} s)", kiosk_idle["cpu_seconds"], "CPU s", "bare Kivy window",
+           bare_idle["cpu_seconds"], target="ratio <= 1.5", ok=good)
+
+    memory, _ = probe("memory", "100" if quick else "500")
+    growth = memory["after_navigations_kib"] / memory["after_first_round_kib"] - 1
+    good = growth <= 0.10
+    ok &= good
+    print(f"resident memory: {memory['after_first_round_kib'] / 1024:.1f} MiB after the first full round, "
+          f"{memory['after_navigations_kib'] / 1024:.1f} MiB after {memory['navigations']} navigations: "
+          f"growth {growth * 100:+.1f} %  target <= 10 %  {'PASS' if good else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""One measurement of the kiosk app (or of a bare Kivy window) in its own process.
+
+Run by bench_ui.py; prints one JSON line with the figures.
+    ui_probe.py start  kiosk|bare          time from process start to the first interactive frame
+    ui_probe.py idle   kiosk|bare SECONDS  CPU seconds used while waiting (attract screen)
+    ui_probe.py taps   COUNT               tap -> next screen fully drawn, per tap (ms)
+    ui_probe.py memory COUNT               resident memory after a first round and after COUNT navigations
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+STARTED = time.monotonic()
+PROJECT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT))
+os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+
+from kiosk.ui import prepare_kivy  # noqa: E402
+
+prepare_kivy(Path(tempfile.mkdtemp(prefix="bench-kivy-")), fullscreen=False, size=(1920, 1080))
+
+
+def kiosk_app():
+    from kiosk.core.config import load_config
+    from kiosk.core.content_loader import load_content
+    from kiosk.ui.app import KioskApp
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-kiosk-"))
+    config_path = folder / "config.toml"
+    config_path.write_text(f'[content]\nroot = "{PROJECT}"\n[store]\npath = "{folder}/kiosk.sqlite3"\n',
+                           encoding="utf-8")
+    config = load_config(config_path)
+    return KioskApp(config, load_content(config.content.root), kiosk_mode=True)
+
+
+def bare_app():
+    from kivy.app import App
+    from kivy.uix.widget import Widget
+
+    class Bare(App):
+        def build(self):
+            return Widget()
+
+    return Bare()
+
+
+def emit(**figures):
+    print(json.dumps(figures), flush=True)
+
+
+def start(which: str) -> None:
+    from kivy.clock import Clock
+
+    app = kiosk_app() if which == "kiosk" else bare_app()
+
+    def first_frame(dt):
+        emit(seconds=time.monotonic() - STARTED)
+        app.stop()
+
+    # on_start runs right before the main loop; the callback fires after the first frame drawn.
+    app.bind(on_start=lambda *a: Clock.schedule_once(first_frame, 0))
+    app.run()
+
+
+def idle(which: str, seconds: float) -> None:
+    from kivy.clock import Clock
+
+    app = kiosk_app() if which == "kiosk" else bare_app()
+    marks = {}
+
+    def begin(dt):
+        marks["cpu"] = sum(os.times()[:2])
+        marks["wall"] = time.monotonic()
+        Clock.schedule_once(finish, seconds)
+
+    def finish(dt):
+        emit(cpu_seconds=sum(os.times()[:2]) - marks["cpu"], wall_seconds=time.monotonic() - marks["wall"])
+        app.stop()
+
+    app.bind(on_start=lambda *a: Clock.schedule_once(begin, 3))  # after start-up work settles
+    app.run()
+
+
+def embedded():
+    from kivy.base import EventLoop, runTouchApp
+
+    app = kiosk_app()
+    app._run_prepare()
+    runTouchApp(embedded=True)
+    # A kiosk waits in its attract loop before the first visitor: let start-up work finish.
+    deadline = time.monotonic() + 30
+    while (not app.all_screens_built or app.images._waiting) and time.monotonic() < deadline:
+        EventLoop.idle()
+    return app, EventLoop
+
+
+def drawn(app, EventLoop) -> None:
+    """Frames until the screen is complete: layout done, its pictures decoded and shown, and the
+    GPU (Mesa's llvmpipe here) finished drawing it, not merely handed the commands."""
+    from kivy.graphics.opengl import glFinish
+
+    EventLoop.idle()
+    glFinish()
+    while app.images._waiting:
+        EventLoop.idle()
+        glFinish()
+
+
+def tap_targets(app):
+    from kiosk.ui.screens.home import ExhibitTile
+    from kiosk.ui.widgets.top_bar import TopBar
+
+    screen = app.root.current_screen
+    if screen.name == "attract":
+        return [("attract", lambda: (960, 540))]
+    if screen.name == "home":
+        tiles = [w for w in screen.walk() if isinstance(w, ExhibitTile) and w.to_window(*w.center)[1] > 100]
+        return [(t.exhibit.id, lambda t=t: t.to_window(*t.center)) for t in tiles]
+    bar = next(w for w in screen.walk() if isinstance(w, TopBar))
+    back = bar.ids.back
+    return [("back", lambda: back.to_window(*back.center))]
+
+
+def taps(count: int) -> None:
+    from kivy.tests.common import UnitTestTouch
+
+    app, EventLoop = embedded()
+    rng = random.Random(7)
+    times = []
+    for _ in range(count):
+        name, where = rng.choice(tap_targets(app))
+        before = app.root.current
+        x, y = where()
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        drawn(app, EventLoop)  # the pressed state is drawn while the finger is still down
+        started = time.perf_counter()
+        touch.touch_up()
+        drawn(app, EventLoop)
+        times.append((time.perf_counter() - started) * 1000)
+        assert app.root.current != before, f"tap on {name} did not navigate"
+    times.sort()
+    emit(taps=len(times), p50_ms=times[len(times) // 2], p95_ms=times[int(len(times) * 0.95) - 1],
+         max_ms=times[-1])
+
+
+def rss_kib() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") // 1024
+
+
+def memory(count: int) -> None:
+    app, EventLoop = embedded()
+    content = app.content
+    layers = ("de", "en", "ls")
+
+    def visit(exhibit_id, layer):
+        app.start_visit()
+        drawn(app, EventLoop)
+        app.set_layer(layer)
+        app.open_exhibit(exhibit_id)
+        drawn(app, EventLoop)
+
+    for layer in layers:  # the first full round: every exhibit in every layer, events, back home
+        for exhibit in content.exhibits:
+            visit(exhibit.id, layer)
+        app.go("events")
+        drawn(app, EventLoop)
+        app.end_visit("bench")
+        drawn(app, EventLoop)
+    after_round = rss_kib()
+    rng = random.Random(11)
+    for i in range(count):
+        choice = rng.random()
+        if choice < 0.6:
+            visit(rng.choice(content.exhibits).id, rng.choice(layers))
+        elif choice < 0.8:
+            app.go("events")
+        elif choice < 0.9:
+            app.high_contrast = not app.high_contrast
+        else:
+            app.end_visit("bench")
+        drawn(app, EventLoop)
+    emit(after_first_round_kib=after_round, after_navigations_kib=rss_kib(), navigations=count)
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "start":
+        start(sys.argv[2])
+    elif mode == "idle":
+        idle(sys.argv[2], float(sys.argv[3]))
+    elif mode == "taps":
+        taps(int(sys.argv[2]))
+    elif mode == "memory":
+        memory(int(sys.argv[2]))
