@@ -257,6 +257,15 @@ class KioskApp(App):
         # Alt+F4 and the window manager's close arrive here; in kiosk mode they are refused.
         return self.kiosk_mode
 
+    def on_start(self) -> None:
+        Clock.schedule_once(self._announce_ready, 0)
+
+    def _announce_ready(self, dt) -> None:
+        # One line for whoever started the kiosk (a terminal, systemd's journal, a test).
+        content = self.content
+        print(f"kiosk ready: {len(content.exhibits)} exhibits ({content.invalid_count} invalid items), "
+              f"content version {content.version}, store {self.store_path}", flush=True)
+
     def on_stop(self) -> None:
         self.idle.cancel()
         self.collector.stop()

@@ -1,10 +1,10 @@
-"""Attract loop: featured exhibits one after another, a calm crossfade, an invitation to tap.
+"""Attract loop: featured exhibits one after another and an invitation to tap.
 
-Between crossfades nothing on the canvas changes, so Kivy draws no frames and the
-kiosk idles; the timer runs only while this screen is shown.
+The featured picture changes every SLIDE_S seconds in a single step. Between changes
+nothing on the canvas changes, so Kivy draws no frame at all and the kiosk idles: on
+a software-rendered screen every frame costs real CPU, and a fade would draw dozens.
 """
 
-from kivy.animation import Animation
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import NumericProperty, StringProperty
@@ -13,12 +13,13 @@ from kivy.uix.screenmanager import Screen
 from ..widgets import load_kv
 from ..widgets import common, picture  # noqa: F401  (classes used in the kv)
 
-SLIDE_S = 9.0
-FADE_S = 1.6
+SLIDE_S = 12.0
 
 
 class AttractScreen(Screen):
-    caption = StringProperty("")
+    title = StringProperty("")
+    summary = StringProperty("")
+    image_path = StringProperty("")
     index = NumericProperty(0)
 
     def featured(self):
@@ -27,43 +28,31 @@ class AttractScreen(Screen):
         return [e for e in exhibits if e.media] or exhibits
 
     def on_pre_enter(self, *args):
-        self.index = 0
-        self._show(0, fade=False)
+        self._show(0)
         self._timer = Clock.schedule_interval(self._next, SLIDE_S)
 
     def on_leave(self, *args):
         self._timer.cancel()
-        Animation.cancel_all(self.ids.front)
 
     def _next(self, dt):
         exhibits = self.featured()
         if len(exhibits) > 1:
-            self._show((self.index + 1) % len(exhibits), fade=True)
+            self._show((self.index + 1) % len(exhibits))
 
-    def _show(self, index: int, fade: bool) -> None:
+    def _show(self, index: int) -> None:
         exhibits = self.featured()
         if not exhibits:
             return
         app = App.get_running_app()
+        layer = app.kiosk_config.kiosk.default_language
         exhibit = exhibits[index]
         self.index = index
-        path = self._picture(exhibit)
+        self.title = exhibit.title.get(layer)
+        self.summary = exhibit.summary.get(layer)
+        self.image_path = self._picture(exhibit)
         upcoming = self._picture(exhibits[(index + 1) % len(exhibits)])
-        if upcoming:
-            app.images.prefetch([upcoming], full_screen=True)
-        front, back = self.ids.front, self.ids.back
-        self.caption = app.pick(exhibit.title, app.kiosk_config.kiosk.default_language)
-        if not fade:
-            front.path, front.opacity, back.path, back.opacity = path, 1, "", 0
-            return
-        # The back picture takes over the current slide; the new one fades in on top. Between
-        # fades the back one is hidden: one full-screen picture to draw per frame, not two.
-        back.path, back.opacity = front.path, 1
-        front.opacity = 0
-        front.path = path
-        fade_in = Animation(opacity=1, d=FADE_S, t="in_out_sine")
-        fade_in.bind(on_complete=lambda *a: setattr(back, "opacity", 0))
-        fade_in.start(front)
+        if upcoming:  # decoded now, so the next change is one frame, not a frame and a wait
+            app.images.prefetch([upcoming])
 
     @staticmethod
     def _picture(exhibit) -> str:
