@@ -45,3 +45,12 @@ def short_date(start: dt.datetime, layer: str) -> tuple[str, str]:
     if layer == "en":
         return str(start.day), _MONTHS["en"][start.month - 1][:3]
     return f"{start.day}.", _MONTHS["de"][start.month - 1][:3] + ("" if start.month in (3, 5, 6, 7) else ".")
+
+
+def event_time(start: dt.datetime, end: dt.datetime, layer: str) -> str:
+    """The time of day only, for lists where a date badge shows the day: '17:00–19:30 Uhr'."""
+    if start.date() != end.date():
+        return event_when(start, end, layer)
+    if layer == "ls":
+        return f"Von {_clock(start, layer)} bis {_clock(end, layer)}"
+    return f"{_clock(start, layer)}–{_clock(end, layer)}" + (" Uhr" if layer == "de" else "")

@@ -10,7 +10,8 @@ from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.metrics import mm
-from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.event import EventDispatcher
+from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import __version__
@@ -37,20 +38,27 @@ SCREENS = {  # name -> (module in kiosk.ui.screens, class)
 }
 
 
-class Colors:
-    """A palette as Kivy rgba tuples; the App swaps the whole object so kv rebinds at once."""
+def _use(self, palette) -> None:
+    for field in dataclasses.fields(palette):
+        setattr(self, field.name, rgba(getattr(palette, field.name)))
+    self.accent_hex = palette.accent.lstrip("#")[:6]
 
-    def __init__(self, palette):
-        for field in dataclasses.fields(palette):
-            setattr(self, field.name, rgba(getattr(palette, field.name)))
-        self.accent_hex = palette.accent.lstrip("#")[:6]
+
+# The palette as Kivy colour properties, one per palette field; kv binds to each, so switching
+# to high contrast repaints every widget in place.
+Colors = type("Colors", (EventDispatcher,), {
+    **{f.name: ColorProperty(rgba(getattr(STANDARD, f.name))) for f in dataclasses.fields(STANDARD)},
+    "accent_hex": StringProperty(STANDARD.accent.lstrip("#")[:6]),
+    "use": _use,
+    "__doc__": "The kiosk's colours as Kivy properties (see kiosk.core.palette).",
+})
 
 
 class KioskApp(App):
     layer = StringProperty("de")
     large_text = BooleanProperty(False)
     high_contrast = BooleanProperty(False)
-    colors = ObjectProperty(Colors(STANDARD))
+    colors = ObjectProperty(None)
     content = ObjectProperty(None, allownone=True)
     # Type sizes in pixels, derived from the window size and the larger-text toggle.
     fs_small = NumericProperty(24)
@@ -66,6 +74,9 @@ class KioskApp(App):
     def __init__(self, config: Config, content: LoadedContent, *, kiosk_mode: bool = True,
                  pin_gate: PinGate | None = None, **kwargs):
         super().__init__(**kwargs)
+        self.colors = Colors()
+        self.colors.use(STANDARD)
+        self.colors.bind(background=self._clear_colour)
         self.kiosk_config = config
         self.content = content
         self.kiosk_mode = kiosk_mode
@@ -147,12 +158,12 @@ class KioskApp(App):
         self._update_sizes()
 
     def on_high_contrast(self, app, value) -> None:
-        self.colors = Colors(HIGH_CONTRAST if value else STANDARD)
+        self.colors.use(HIGH_CONTRAST if value else STANDARD)
 
-    def on_colors(self, app, colors) -> None:
+    def _clear_colour(self, colors, background) -> None:
         # The window's clear colour is the screens' background: one full-screen fill per frame
         # fewer, which software rendering (llvmpipe) notices.
-        Window.clearcolor = colors.background
+        Window.clearcolor = background
 
     # --- words ------------------------------------------------------------------------------
 

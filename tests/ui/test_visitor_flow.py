@@ -95,7 +95,9 @@ def test_larger_text_and_contrast_are_one_tap_and_reset_after_the_visit(fresh):
     assert app.large_text and app.fs_body > body_before
     fresh.tap(fresh.find(text="Kontrast", cls=Chip))
     assert app.high_contrast
-    assert app.colors.background == (0.0, 0.0, 0.0, 1.0)
+    assert list(app.colors.background) == [0.0, 0.0, 0.0, 1.0]
+    heading = fresh.find(text="Was möchten Sie entdecken?")
+    assert list(heading.color) == [1.0, 1.0, 1.0, 1.0]  # repainted in place, not only new widgets
     app.end_visit("test")
     assert not app.large_text and not app.high_contrast and app.fs_body == body_before
 

@@ -10,7 +10,7 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.core.content_loader import TIMEZONE
 from kiosk.core.content_model import STATUS_LABELS
-from kiosk.core.dates import event_when, short_date
+from kiosk.core.dates import event_time, short_date
 
 from ..widgets import load_kv
 from ..widgets import common, picture, top_bar  # noqa: F401  (classes used in the kv)
@@ -44,7 +44,7 @@ class EventRow(BoxLayout):
         return short_date(self.event.start, layer)[1]
 
     def when(self, layer):
-        return event_when(self.event.start, self.event.end, layer)
+        return event_time(self.event.start, self.event.end, layer)
 
 
 class HomeScreen(Screen):
