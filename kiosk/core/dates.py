@@ -44,7 +44,8 @@ def short_date(start: dt.datetime, layer: str) -> tuple[str, str]:
     """('3.', 'Dez.') style day and month for a calendar badge."""
     if layer == "en":
         return str(start.day), _MONTHS["en"][start.month - 1][:3]
-    return f"{start.day}.", _MONTHS["de"][start.month - 1][:3] + ("" if start.month in (3, 5, 6, 7) else ".")
+    name = _MONTHS["de"][start.month - 1]
+    return f"{start.day}.", name if len(name) <= 4 else name[:3] + "."
 
 
 def event_time(start: dt.datetime, end: dt.datetime, layer: str) -> str:

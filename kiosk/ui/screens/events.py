@@ -3,6 +3,7 @@
 import datetime as dt
 
 from kivy.app import App
+from kivy.core.window import Window
 from kivy.properties import ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
@@ -37,7 +38,8 @@ class EventsScreen(Screen):
         columns = self.ids.columns
         columns.clear_widgets()
         upcoming = app.content.upcoming_events(dt.datetime.now(TIMEZONE))
-        count = 2 if self.width > app.fs_body * 55 else 1
+        # The screen may not be laid out yet when it is filled: decide by the window's width.
+        count = 2 if Window.width > app.fs_body * 55 else 1
         # Cards differ in height; columns that fill independently keep the gaps even.
         stacks = [EventColumn() for _ in range(count)]
         for i, event in enumerate(upcoming):
