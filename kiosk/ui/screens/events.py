@@ -4,28 +4,18 @@ import datetime as dt
 
 from kivy.app import App
 from kivy.core.window import Window
-from kivy.properties import ObjectProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from kiosk.core.content_loader import TIMEZONE
-from kiosk.core.dates import event_when, short_date
 
 from ..widgets import load_kv
 from ..widgets import common, qr_code, top_bar  # noqa: F401  (classes used in the kv)
+from ..widgets.event_words import EventWords
 
 
-class EventCard(BoxLayout):
-    event = ObjectProperty(None)
-
-    def day(self, layer):
-        return short_date(self.event.start, layer)[0]
-
-    def month(self, layer):
-        return short_date(self.event.start, layer)[1]
-
-    def when(self, layer):
-        return event_when(self.event.start, self.event.end, layer)
+class EventCard(EventWords, BoxLayout):
+    pass
 
 
 class EventColumn(BoxLayout):

@@ -10,10 +10,10 @@ from kivy.uix.screenmanager import Screen
 
 from kiosk.core.content_loader import TIMEZONE
 from kiosk.core.content_model import STATUS_LABELS
-from kiosk.core.dates import event_time, short_date
 
 from ..widgets import load_kv
 from ..widgets import common, picture, top_bar  # noqa: F401  (classes used in the kv)
+from ..widgets.event_words import EventWords
 
 NEXT_EVENTS = 3
 
@@ -34,17 +34,8 @@ class ThemeSection(BoxLayout):
     fallback = StringProperty("")
 
 
-class EventRow(BoxLayout):
-    event = ObjectProperty(None)
-
-    def day(self, layer):
-        return short_date(self.event.start, layer)[0]
-
-    def month(self, layer):
-        return short_date(self.event.start, layer)[1]
-
-    def when(self, layer):
-        return event_time(self.event.start, self.event.end, layer)
+class EventRow(EventWords, BoxLayout):
+    pass
 
 
 class HomeScreen(Screen):
