@@ -191,6 +191,44 @@ def memory(count: int) -> None:
     emit(after_first_round_kib=after_round, after_navigations_kib=rss_kib(), navigations=count)
 
 
+def burst(votes: int) -> None:
+    """Votes as fast as a tapper can give them while frames keep coming: how long is the longest
+    frame? Each vote takes the screens' path (Visits -> writer thread -> commit -> results)."""
+    from kivy.graphics.opengl import glFinish
+
+    from kiosk.core.records import Record
+
+    app, EventLoop = embedded()
+    exhibit, poll = next((e, p) for e in app.content.exhibits for p in e.polls if p.show_results)
+    app.visits.vote_cooldown_s = 0  # the burst is the point here, not the cooldown
+    screen = app.screen("poll")
+    frames_cpu, frames_all = [], []
+    acknowledged = []
+    for i in range(votes):
+        app.end_visit("bench")
+        app.start_visit()
+        app.open_poll(exhibit.id, poll.id)
+        screen.tap(type("Tap", (), {"answer": poll.answer_ids()[i % len(poll.answer_ids())]})())
+        screen.confirm()
+        started = time.perf_counter()
+        while screen.state == "saving" and time.perf_counter() - started < 10:
+            t0 = time.perf_counter()
+            EventLoop.idle()
+            t1 = time.perf_counter()
+            glFinish()
+            frames_cpu.append((t1 - t0) * 1000)
+            frames_all.append((time.perf_counter() - t0) * 1000)
+        acknowledged.append(screen.state == "thanks")
+        t0 = time.perf_counter()
+        EventLoop.idle()  # the frame that shows the thank-you and the results
+        t1 = time.perf_counter()
+        glFinish()
+        frames_cpu.append((t1 - t0) * 1000)
+        frames_all.append((time.perf_counter() - t0) * 1000)
+    emit(votes=votes, acknowledged=sum(acknowledged), frames=len(frames_cpu), longest_frame_cpu_ms=max(frames_cpu),
+         longest_frame_with_raster_ms=max(frames_all))
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "start":
@@ -201,3 +239,5 @@ if __name__ == "__main__":
         taps(int(sys.argv[2]))
     elif mode == "memory":
         memory(int(sys.argv[2]))
+    elif mode == "burst":
+        burst(int(sys.argv[2]))

@@ -14,7 +14,7 @@ from pathlib import Path
 from . import __version__
 from .core.config import Config, load_config
 from .core.content_loader import LoadedContent, load_content
-from .core.errors import ContentRootError, KioskError
+from .core.errors import ContentRootError, KioskError, UsageError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -69,6 +69,28 @@ def build_parser() -> argparse.ArgumentParser:
     set_pin.add_argument("--pin-stdin", action="store_true",
                          help="read the PIN from standard input (one line) instead of asking; for scripts")
     set_pin.set_defaults(handler=cmd_set_pin)
+
+    status = commands.add_parser(
+        "status", help="show the store, the outbox and sync health",
+        description="Show the local store (records, size, pragmas), what is waiting to be sent, open alerts "
+                    "and the sync setting. Exit 0 when healthy, 1 when there are alerts or the store cannot "
+                    "be opened.")
+    _add_config(status)
+    status.add_argument("--json", action="store_true", help="print the result as JSON")
+    status.set_defaults(handler=cmd_status)
+
+    simulate = commands.add_parser(
+        "simulate", help="record simulated visitor sessions into a store",
+        description="Drive simulated visitors (views, every poll type, feedback, ideas with umlauts and emoji) "
+                    "through the same recording path as the screens into the store named with --store.")
+    _add_config(simulate)
+    simulate.add_argument("--store", type=Path, required=True, metavar="PATH", help="the SQLite store to write")
+    simulate.add_argument("--visitors", type=int, required=True, metavar="N", help="how many visitor sessions")
+    simulate.add_argument("--seed", type=int, metavar="S", help="random seed, for repeatable runs")
+    simulate.add_argument("--ack-log", type=Path, metavar="FILE",
+                          help="append each record id, flushed to disk, once its commit returned")
+    simulate.add_argument("--kiosk-id", default=None, help="kiosk id for the records (default: the config's)")
+    simulate.set_defaults(handler=cmd_simulate)
     return parser
 
 
@@ -130,6 +152,44 @@ def cmd_set_pin(args) -> int:
     write_pin_hash(args.config, hash_pin(pin))
     print(f"staff PIN set in {args.config}")
     return EXIT_OK
+
+
+def cmd_status(args) -> int:
+    from .store import Store
+
+    config = _config(args)
+    store = Store.open(config.store.path, config.kiosk.id, app_version=__version__)
+    try:
+        health = store.health()
+    finally:
+        store.close()
+    health["sync"] = {"central_url": config.sync.central_url or None, "standalone": config.standalone}
+    if args.json:
+        print(json.dumps(health, ensure_ascii=False, indent=2, default=str))
+    else:
+        for key, value in health.items():
+            print(f"{key}: {value}")
+    return EXIT_OK if not health.get("alerts") else EXIT_PROBLEM
+
+
+def cmd_simulate(args) -> int:
+    from .core.config import Config
+    from .simulate import simulate
+    from .store import Store, StoreWriter
+
+    config = load_config(args.config) if args.config.exists() or args.kiosk_id is None else Config()
+    if args.visitors < 0:
+        raise UsageError("--visitors must be 0 or more")
+    content = load_content(config.content.root)
+    store = Store.open(args.store, args.kiosk_id or config.kiosk.id, app_version=__version__)
+    writer = StoreWriter(store)
+    try:
+        result = simulate(content, writer, visitors=args.visitors, seed=args.seed, ack_log=args.ack_log,
+                          cooldown_s=config.participation.vote_cooldown_s)
+    finally:
+        writer.close()
+    print(f"{result.visitors} visitors, {result.acknowledged} records written, {result.failed} failed")
+    return EXIT_OK if result.failed == 0 else EXIT_PROBLEM
 
 
 def validation_report(content: LoadedContent) -> dict:

@@ -55,6 +55,13 @@ class StaffSection(_Section):
     pin_hash: str = ""
 
 
+class ParticipationSection(_Section):
+    vote_cooldown_s: int = Field(default=20, ge=0, le=3600)
+    idea_max_chars: int = Field(default=600, ge=50, le=5000)
+    free_text_retention_days: int = Field(default=180, ge=1, le=3650)
+    show_suspect_votes: bool = False
+
+
 class Config(_Section):
     kiosk: KioskSection = KioskSection()
     content: ContentSection = ContentSection()
@@ -62,6 +69,7 @@ class Config(_Section):
     sync: SyncSection = SyncSection()
     phone: PhoneSection = PhoneSection()
     staff: StaffSection = StaffSection()
+    participation: ParticipationSection = ParticipationSection()
     path: Path | None = None  # the file it was read from; not a key in the file
 
     @property

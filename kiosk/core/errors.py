@@ -17,3 +17,9 @@ class ContentRootError(KioskError):
     """The content root named on the command line or in the config is not a folder."""
 
     exit_code = 2
+
+
+class UsageError(KioskError):
+    """A command was called with arguments that cannot work together."""
+
+    exit_code = 2

@@ -59,6 +59,8 @@ class Visits:
         self.content_version = content_version
         self.vote_cooldown_s = vote_cooldown_s
         self.idea_max_chars = idea_max_chars
+        self.min_answer_s = MIN_ANSWER_S
+        self.min_gap_between_votes_s = MIN_GAP_BETWEEN_VOTES_S
         self._clock = clock
         self._wallclock = wallclock or (lambda: dt.datetime.now(dt.timezone.utc))
         self._last_vote_on: dict[tuple[str, str], float] = {}
@@ -135,8 +137,8 @@ class Visits:
         answers = validate_answers(poll, answers)
         now = self._clock()
         flags = ()
-        too_quick = now - shown_mono < MIN_ANSWER_S
-        too_close = self._last_vote_any is not None and now - self._last_vote_any < MIN_GAP_BETWEEN_VOTES_S
+        too_quick = now - shown_mono < self.min_answer_s
+        too_close = self._last_vote_any is not None and now - self._last_vote_any < self.min_gap_between_votes_s
         if too_quick or too_close:
             flags = (Flag.SUSPECT_BURST,)
         self._last_vote_any = now
@@ -146,6 +148,12 @@ class Visits:
         return self._draft(Kind.VOTE, exhibit_id=exhibit.id, poll_id=poll.id,
                            question_version=poll.question_version, flags=flags,
                            payload={"answers": answers, "layer": session.layer})
+
+    def forget_vote(self, exhibit: Exhibit, poll: Poll) -> None:
+        """A vote the store could not save does not count: the visitor may try again."""
+        if self.session is not None:
+            self.session.voted.discard((exhibit.id, poll.id))
+        self._last_vote_on.pop((exhibit.id, poll.id), None)
 
     # --- feedback and ideas ---------------------------------------------------------------
 

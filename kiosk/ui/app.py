@@ -23,7 +23,10 @@ from kiosk.core.staff_pin import PinGate
 from kiosk.core.ui_text import text
 
 from .image_cache import ImageCache
+from kiosk.core.visit import Visits
+
 from .idle import IdleWatch
+from .recorder import Recorder
 from .quiet_gc import QuietCollector
 from .staff_gesture import CornerHold
 
@@ -35,6 +38,9 @@ SCREENS = {  # name -> (module in kiosk.ui.screens, class)
     "exhibit": ("exhibit", "ExhibitScreen"),
     "events": ("events", "EventsScreen"),
     "staff": ("staff", "StaffScreen"),
+    "poll": ("poll", "PollScreen"),
+    "feedback": ("feedback", "FeedbackScreen"),
+    "idea": ("idea", "IdeaScreen"),
 }
 
 
@@ -85,6 +91,10 @@ class KioskApp(App):
         self.pin_gate = pin_gate or PinGate(config.staff.pin_hash)
         self.idle = IdleWatch(self, timeout_s=config.kiosk.idle_timeout_s, countdown_s=10)
         self.collector = QuietCollector()
+        participation = config.participation
+        self.visits = Visits(content.version, vote_cooldown_s=participation.vote_cooldown_s,
+                             idea_max_chars=participation.idea_max_chars)
+        self.recorder: Recorder | None = None
         self.title = f"StadtLABOR Kiosk – {config.kiosk.name}"
 
     # --- building ---------------------------------------------------------------------------
@@ -116,6 +126,11 @@ class KioskApp(App):
         return self.root.get_screen(name)
 
     def _build_next_screen(self, dt) -> None:
+        if self.recorder is None:
+            # Opened after the first frame: checking a large store must not delay the screen.
+            self.recorder = Recorder(self.store_path, self.kiosk_config.kiosk.id, __version__)
+            Clock.schedule_once(self._build_next_screen, 0)
+            return
         while self._unbuilt:
             name = self._unbuilt.pop(0)
             if not self.root.has_screen(name):
@@ -178,6 +193,7 @@ class KioskApp(App):
 
     def set_layer(self, layer: str) -> None:
         self.layer = layer
+        self.visits.set_layer(layer)
         self.idle.touched()
 
     # --- navigation -------------------------------------------------------------------------
@@ -187,6 +203,8 @@ class KioskApp(App):
         return self.root
 
     def go(self, name: str, **kwargs) -> None:
+        if name in ("home", "events", "staff"):
+            self.record(self.visits.leave_exhibit())
         screen = self.screen(name)
         if hasattr(screen, "show"):
             screen.show(**kwargs)
@@ -194,14 +212,31 @@ class KioskApp(App):
         self.idle.watching = name not in ("attract", "preparing")
 
     def start_visit(self) -> None:
+        self.visits.start(self.layer)
         self.go("home")
 
     def open_exhibit(self, exhibit_id: str) -> None:
+        self.visits.start(self.layer)
+        self.record(self.visits.enter_exhibit(exhibit_id))
         self.go("exhibit", exhibit_id=exhibit_id)
 
+    def open_poll(self, exhibit_id: str, poll_id: str) -> None:
+        self.go("poll", exhibit_id=exhibit_id, poll_id=poll_id)
+
+    def record(self, draft, on_done=None) -> None:
+        """Hand a draft to the store's writer (None is nothing to record)."""
+        if draft is None:
+            return
+        if self.recorder is None:
+            self.recorder = Recorder(self.store_path, self.kiosk_config.kiosk.id, __version__)
+        self.recorder.record(draft, on_done)
+
     def end_visit(self, reason: str = "idle") -> None:
-        """Forget the visitor: language, toggles, scroll positions and dialogs back to the start."""
+        """Forget the visitor: language, toggles, scroll positions, typed text and unconfirmed
+        answers back to the start; the visit itself is recorded as ended."""
         self.idle.cancel()
+        for draft in self.visits.end(reason):
+            self.record(draft)
         for screen in self.root.screens:
             if hasattr(screen, "reset"):
                 screen.reset()
@@ -280,3 +315,5 @@ class KioskApp(App):
     def on_stop(self) -> None:
         self.idle.cancel()
         self.collector.stop()
+        if self.recorder is not None:
+            self.recorder.close()

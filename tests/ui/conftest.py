@@ -80,5 +80,9 @@ def fresh(kiosk):
     kiosk.app.end_visit("test")
     kiosk.app.idle.timeout_s = kiosk.app.kiosk_config.kiosk.idle_timeout_s
     kiosk.app.idle.countdown_s = 10
+    # A test taps faster than people read; the burst rules have their own tests.
+    kiosk.app.visits.min_answer_s = 0
+    kiosk.app.visits.min_gap_between_votes_s = 0
+    kiosk.app.visits.vote_cooldown_s = 0
     kiosk.settle()
     return kiosk

@@ -2,15 +2,25 @@
 
 from kivy.app import App
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from kiosk.core.content_model import STATUS_LABELS
 from kiosk.core.handoff import phone_url
 from kiosk.core.ui_text import text
+from kiosk.core.visit import VoteBlock
 
 from ..widgets import load_kv
 from ..widgets import body_view, common, picture, qr_code, top_bar  # noqa: F401  (classes used in the kv)
+
+
+class ActionRow(ButtonBehavior, BoxLayout):
+    """A way to take part: what it is (poll, rating, idea) and its question."""
+
+    kind = StringProperty("")
+    title = StringProperty("")
+    done = BooleanProperty(False)
 
 
 class ContactRow(BoxLayout):
@@ -31,11 +41,15 @@ class ExhibitScreen(Screen):
     alt_text = StringProperty("")
     phone_link = StringProperty("")
     has_contacts = BooleanProperty(False)
+    has_actions = BooleanProperty(False)
 
     def on_kv_post(self, base_widget):
         App.get_running_app().bind(layer=lambda *a: self.refresh())
 
-    def show(self, exhibit_id: str):
+    def show(self, exhibit_id: str | None = None):
+        if exhibit_id is None:  # back from a poll, feedback or idea: the same exhibit, as it was
+            self._fill_actions(App.get_running_app().layer)
+            return
         app = App.get_running_app()
         self.exhibit = app.content.exhibit(exhibit_id)
         self.refresh()
@@ -61,6 +75,28 @@ class ExhibitScreen(Screen):
         self.ids.body.markdown = exhibit.body.get(layer)
         self.phone_link = phone_url(app.kiosk_config.phone.public_url, exhibit.id, layer)
         self._fill_contacts(layer)
+        self._fill_actions(layer)
+
+    def _fill_actions(self, layer: str):
+        """The ways to take part: each poll, the rating, the idea prompt."""
+        app = App.get_running_app()
+        box = self.ids.actions
+        box.clear_widgets()
+        exhibit = self.exhibit
+        for poll in exhibit.polls:
+            check = app.visits.check_vote(exhibit, poll)
+            if check.block is VoteBlock.CLOSED:
+                continue
+            done = check.block is VoteBlock.ALREADY_VOTED
+            box.add_widget(ActionRow(kind=text("answer_poll", layer), title=poll.question.get(layer), done=done,
+                                     on_release=lambda row, p=poll: app.open_poll(exhibit.id, p.id)))
+        if exhibit.feedback:
+            box.add_widget(ActionRow(kind=text("give_feedback", layer), title=text("feedback_question", layer),
+                                     on_release=lambda row: app.go("feedback", exhibit_id=exhibit.id)))
+        if exhibit.idea is not None:
+            box.add_widget(ActionRow(kind=text("give_idea", layer), title=exhibit.idea.prompt.get(layer),
+                                     on_release=lambda row: app.go("idea", exhibit_id=exhibit.id)))
+        self.has_actions = bool(box.children)
 
     def _fill_contacts(self, layer: str):
         box = self.ids.contacts

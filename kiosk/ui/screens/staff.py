@@ -32,13 +32,38 @@ class StaffScreen(Screen):
             f"Speicher: {app.store_path}",
             f"Konfiguration: {config.path}",
         ])
+        self.summary += "\n" + self._store_summary(app)
+        lines = self._store_alerts(app)
         errors, warnings = content.errors(), content.warnings()
         if not errors and not warnings:
-            self.problems = "Keine Probleme: alle Inhalte sind gültig."
-            return
-        lines = [f"{len(errors)} Fehler (übersprungen), {len(warnings)} Hinweise:"]
-        lines += [str(p) for p in (errors + warnings)[:MAX_PROBLEMS_SHOWN]]
+            lines.append("Keine Probleme: alle Inhalte sind gültig.")
+        else:
+            lines.append(f"{len(errors)} Fehler (übersprungen), {len(warnings)} Hinweise:")
+            lines += [str(p) for p in (errors + warnings)[:MAX_PROBLEMS_SHOWN]]
         self.problems = "\n".join(lines)
+
+    @staticmethod
+    def _store_summary(app) -> str:
+        recorder = app.recorder
+        if recorder is None or not recorder.available:
+            return "Aufzeichnung: NICHT MÖGLICH"
+        health = recorder.health()
+        outbox = health.get("outbox", {})
+        pending = outbox.get("pending", 0) if isinstance(outbox, dict) else outbox
+        return (f"Aufzeichnung: {health.get('records', 0)} Einträge, {pending} noch nicht übertragen, "
+                f"Datei {health.get('size_bytes', 0) / 1e6:.1f} MB")
+
+    @staticmethod
+    def _store_alerts(app) -> list[str]:
+        recorder = app.recorder
+        lines = []
+        if recorder is not None and recorder.problem:
+            lines.append(f"ACHTUNG Speicher: {recorder.problem}")
+        if recorder is not None and recorder.store is not None:
+            for alert in recorder.health().get("alerts", []):
+                message = alert.get("message") if isinstance(alert, dict) else str(alert)
+                lines.append(f"ACHTUNG: {message}")
+        return lines
 
     def reload(self):
         App.get_running_app().reload_content()

@@ -31,6 +31,9 @@ class TopBar(BoxLayout):
     def go_back(self):
         App.get_running_app().go(self.back_to)
 
+    def finish(self):
+        App.get_running_app().end_visit("done")
+
     def toggle_large_text(self):
         app = App.get_running_app()
         app.large_text = not app.large_text

@@ -1,0 +1,113 @@
+"""`kiosk export`: the command line over `export_store`.
+
+Hooked into `kiosk/cli.py` with `add_export_command(commands)`; `python -m kiosk.export.cli`
+runs it alone with the same exit codes (0 ok, 1 the export failed, 2 usage or config error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kiosk.core.errors import KioskError
+
+from .atomic import check_target
+from .csv_out import summary_path
+from .errors import OutputPathError
+from .period import period_from_days
+from .run import FORMATS, Selection, export_store, open_store
+
+DESCRIPTION = """\
+Write the poll results (one summary per poll and question version, suspect votes counted
+apart) and the raw records to a file.
+
+csv  writes two files: OUT with one row per record, and OUT-STEM-summary.csv beside it with
+     the poll summaries (UTF-8 with BOM, comma separated; e.g. --out results.csv also writes
+     results-summary.csv).
+xlsx writes one workbook: sheet "Übersicht", one sheet per poll, the records in "Daten"
+     (continued in "Daten 2", ... past Excel's 1,048,576 rows).
+json writes one object {"export", "summaries", "records"}.
+
+Free text typed by visitors (ideas, comments) is left out unless --include-free-text is given.
+Cells starting with = + - @ tab or CR are prefixed with ' in CSV and XLSX so they open as text.
+The file appears under its name only when complete."""
+
+
+def add_export_command(subparsers) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "export", help="write poll results and records as CSV, XLSX or JSON",
+        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Exit codes: 0 written, 1 the export failed (disk full, stick removed), "
+               "2 usage or config error (bad date, missing folder, no store).")
+    parser.add_argument("--config", type=Path, default=Path("config.toml"), metavar="PATH",
+                        help="kiosk settings (default: ./config.toml)")
+    parser.add_argument("--format", choices=FORMATS, help="file format (default: from the --out suffix)")
+    parser.add_argument("--out", type=Path, required=True, metavar="PATH",
+                        help="file to write; its folder must exist. csv also writes <stem>-summary.csv beside it")
+    parser.add_argument("--since", metavar="DATE", help="first day to include, YYYY-MM-DD (Europe/Berlin)")
+    parser.add_argument("--until", metavar="DATE", help="last day to include, YYYY-MM-DD (Europe/Berlin)")
+    parser.add_argument("--poll", metavar="ID", help="only this poll: POLL-ID or EXHIBIT-ID/POLL-ID")
+    parser.add_argument("--include-free-text", action="store_true",
+                        help="add the ideas' and comments' text (personal data may be in it; handle with care)")
+    parser.add_argument("--store", type=Path, metavar="PATH", help="store to export (default: [store] path of the "
+                        "config)")
+    parser.set_defaults(handler=cmd_export)
+    return parser
+
+
+def cmd_export(args) -> int:
+    from kiosk.core.config import load_config
+    from kiosk.core.content_loader import load_content
+
+    fmt = args.format or _format_from_suffix(args.out)
+    period = period_from_days(args.since, args.until)
+    out = check_target(args.out)
+    config = load_config(args.config)
+    store = open_store(args.store or config.store.path, config.kiosk.id)
+    exhibits = []
+    if config.content.root.is_dir():
+        exhibits = load_content(config.content.root).exhibits
+    else:
+        print(f"kiosk: content root {config.content.root} not found; polls are shown by id only",
+              file=sys.stderr)
+    try:
+        result = export_store(store, out, fmt, exhibits=exhibits, selection=Selection(period, args.poll),
+                              include_free_text=args.include_free_text)
+    finally:
+        close = getattr(store, "close", None)
+        if close is not None:
+            close()
+    also = f" and {summary_path(out)}" if fmt == "csv" else ""
+    polls = len(result.summaries)
+    print(f"wrote {result.records} record{'s' if result.records != 1 else ''} and {polls} poll "
+          f"summar{'ies' if polls != 1 else 'y'} to {out}{also}")
+    return 0
+
+
+def _format_from_suffix(out: Path) -> str:
+    suffix = out.suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        return suffix
+    raise OutputPathError(f"--format: not given and the --out suffix '{out.suffix}' is none of "
+                          f"{', '.join('.' + f for f in FORMATS)}; pass --format csv, xlsx or json")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="kiosk")
+    add_export_command(parser.add_subparsers(metavar="COMMAND"))
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.handler(args)
+    except KioskError as error:
+        print(f"kiosk: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""Exporting: records in, one file (two for CSV) out, written in one streaming pass.
+
+`export_records` takes any iterable of records (the store's stream, or records built in a
+test); `export_store` asks the store for the selection first, so the store does the filtering
+where it can.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from kiosk.core.content_model import Exhibit
+from kiosk.core.records import Record
+
+from .atomic import PART_SUFFIX, atomic_paths, check_target
+from .columns import columns
+from .csv_out import CsvExport, summary_path
+from .errors import StoreNotFoundError, UnknownFormatError
+from .json_out import JsonExport
+from .period import BERLIN, Period
+from .summary import PollSummary, SummaryBuilder
+from .xlsx_out import EXCEL_MAX_ROWS, XlsxExport
+
+FORMATS = ("csv", "xlsx", "json")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which records go out: a period of Berlin days, and optionally one poll ('poll' or 'exhibit/poll')."""
+
+    period: Period = Period()
+    poll: str | None = None
+
+    @property
+    def exhibit_id(self) -> str | None:
+        return self.poll.split("/", 1)[0] if self.poll and "/" in self.poll else None
+
+    @property
+    def poll_id(self) -> str | None:
+        return self.poll.split("/", 1)[1] if self.poll and "/" in self.poll else self.poll
+
+
+@dataclass
+class ExportResult:
+    format: str
+    paths: list[Path]           # the files written, raw records first
+    records: int
+    summaries: list[PollSummary] = field(default_factory=list)
+    raw_sheets: list[str] = field(default_factory=list)  # XLSX only
+
+
+def export_records(records: Iterable[Record], out: Path | str, fmt: str, *, exhibits: Iterable[Exhibit] = (),
+                   selection: Selection = Selection(), include_free_text: bool = False,
+                   xlsx_max_rows: int = EXCEL_MAX_ROWS) -> ExportResult:
+    """Write `records` (those inside `selection`) and their poll summaries to `out` as `fmt`."""
+    if fmt not in FORMATS:
+        raise UnknownFormatError(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
+    out = check_target(Path(out))
+    finals = [out, summary_path(out)] if fmt == "csv" else [out]
+    cols = columns(include_free_text)
+    period, exhibit_id, poll_id = selection.period, selection.exhibit_id, selection.poll_id
+    check_period = period.since is not None or period.until is not None
+    builder = SummaryBuilder()
+    count = 0
+    with atomic_paths(*finals) as temps, _work_folder(out.parent) as work:
+        writer = _writer(fmt, temps, cols, work, xlsx_max_rows)
+        try:
+            for record in records:
+                # The store filters already; checking again keeps the file true to the selection
+                # whatever iterable was passed in.
+                if check_period and not period.contains(record.created_at):
+                    continue
+                if (poll_id and record.poll_id != poll_id) or (exhibit_id and record.exhibit_id != exhibit_id):
+                    continue
+                builder.add(record)
+                writer.add(record)
+                count += 1
+            summaries = builder.summaries(exhibits, exhibit_id=exhibit_id, poll_id=poll_id)
+            meta = {
+                "created_at": dt.datetime.now(BERLIN).isoformat(timespec="seconds"),
+                "period": period.describe(),
+                "since": period.since_day.isoformat() if period.since_day else None,
+                "until": period.until_day.isoformat() if period.until_day else None,
+                "poll": selection.poll,
+                "records": count,
+                "include_free_text": include_free_text,
+            }
+            writer.finish(summaries, meta)
+        finally:
+            writer.close()
+    return ExportResult(format=fmt, paths=finals, records=count, summaries=summaries,
+                        raw_sheets=list(getattr(writer, "raw_sheets", [])))
+
+
+def export_store(store, out: Path | str, fmt: str, *, exhibits: Iterable[Exhibit] = (),
+                 selection: Selection = Selection(), include_free_text: bool = False,
+                 xlsx_max_rows: int = EXCEL_MAX_ROWS) -> ExportResult:
+    period = selection.period
+    records = store.iter_records(since=period.since, until=period.until, poll_id=selection.poll_id)
+    return export_records(records, out, fmt, exhibits=exhibits, selection=selection,
+                          include_free_text=include_free_text, xlsx_max_rows=xlsx_max_rows)
+
+
+def open_store(path: Path, kiosk_id: str):
+    """The store at `path`; never creates one, since an export of a fresh empty store would look
+    like 'nobody voted' rather than 'wrong file'."""
+    path = Path(path)
+    if not path.is_file():
+        raise StoreNotFoundError(f"--store: no store at {path}; pass --store PATH or check [store] path in "
+                                 "the config")
+    from kiosk.store import Store  # imported late: `kiosk export --help` must work without it
+
+    return Store.open(path, kiosk_id)
+
+
+def _writer(fmt: str, temps: list[Path], cols, work: Path, xlsx_max_rows: int):
+    if fmt == "csv":
+        return CsvExport(temps[0], temps[1], cols)
+    if fmt == "xlsx":
+        return XlsxExport(temps[0], cols, tmpdir=work, max_rows=xlsx_max_rows)
+    return JsonExport(temps[0], work / "records.json", cols)
+
+
+@contextlib.contextmanager
+def _work_folder(folder: Path):
+    # Scratch space (xlsxwriter's row files, the JSON spool) beside the output: the space is
+    # checked where the export goes, and it never fills /tmp, which is RAM (tmpfs) on Debian.
+    work = Path(tempfile.mkdtemp(prefix=".kiosk-export-", suffix=PART_SUFFIX, dir=folder))
+    try:
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,110 @@
+"""The store's schema, as sqlite-utils migrations.
+
+An applied migration is never edited: a kiosk in the field has already run it, and editing it
+would leave that kiosk with a schema nobody can reproduce. Every change is a new `m00N_...`
+function appended below.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("kiosk_store")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    # Plain SQL rather than table.create(): CHECK constraints, the composite UNIQUE and the
+    # REFERENCES clause have to be in the CREATE TABLE, and SQLite cannot add them later
+    # without rebuilding the table.
+    db.execute(
+        """
+        CREATE TABLE records (
+            id TEXT PRIMARY KEY,
+            kiosk_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            boot_id TEXT NOT NULL,
+            session_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            exhibit_id TEXT,
+            poll_id TEXT,
+            question_version TEXT,
+            content_version TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            flags TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            redacted_at TEXT,
+            UNIQUE (kiosk_id, seq)
+        )
+        """
+    )
+    db.execute("CREATE INDEX records_kind_created ON records (kind, created_at)")
+    db.execute("CREATE INDEX records_poll ON records (poll_id, question_version)")
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            record_id TEXT PRIMARY KEY REFERENCES records(id),
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'quarantined')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at TEXT,
+            quarantined_reason TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE boots (
+            boot_id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            app_version TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            message TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            cleared_at TEXT
+        )
+        """
+    )
+    # Records are evidence of what visitors said: the database itself refuses to delete them,
+    # or to change them in any way other than the one redaction of free text (which must set
+    # redacted_at). A bug elsewhere, or a staff member with the sqlite3 shell, gets an error
+    # instead of silently rewriting results.
+    db.execute(
+        """
+        CREATE TRIGGER records_never_deleted BEFORE DELETE ON records
+        BEGIN
+            SELECT RAISE(ABORT, 'records are never deleted');
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER records_immutable BEFORE UPDATE ON records
+        WHEN OLD.redacted_at IS NOT NULL OR NEW.redacted_at IS NULL
+          OR NEW.id IS NOT OLD.id OR NEW.kiosk_id IS NOT OLD.kiosk_id OR NEW.seq IS NOT OLD.seq
+          OR NEW.boot_id IS NOT OLD.boot_id OR NEW.session_id IS NOT OLD.session_id
+          OR NEW.kind IS NOT OLD.kind OR NEW.exhibit_id IS NOT OLD.exhibit_id
+          OR NEW.poll_id IS NOT OLD.poll_id OR NEW.question_version IS NOT OLD.question_version
+          OR NEW.content_version IS NOT OLD.content_version OR NEW.flags IS NOT OLD.flags
+          OR NEW.created_at IS NOT OLD.created_at
+        BEGIN
+            SELECT RAISE(ABORT, 'records are immutable; only free text past retention is redacted, once');
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER outbox_never_deleted BEFORE DELETE ON outbox
+        BEGIN
+            SELECT RAISE(ABORT, 'outbox entries are never deleted; quarantine them instead');
+        END
+        """
+    )

@@ -1,0 +1,663 @@
+"""The kiosk's local store: one SQLite file holding every record a visitor made, and its outbox.
+
+Durability first: WAL with synchronous=FULL, so a record whose `append` returned survives a
+crash, kill -9 or power cut; the settings are read back at start and the store refuses to run
+if SQLite did not take them. A record and its outbox entry go in one BEGIN IMMEDIATE
+transaction, so the sync never sees a record without an entry or the other way round.
+
+Threads: one write connection, serialised by a lock (in the app only the StoreWriter thread
+writes); reads that the UI makes (live poll results, health) use a second connection, which WAL
+lets run beside a write; each export stream opens its own connection, so a long export reads
+one consistent snapshot without holding up recording.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import json
+import os
+import sqlite3
+import threading
+import urllib.parse
+import uuid
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from sqlite_utils import Database
+
+from kiosk.core.records import Flag, Kind, Record, RecordDraft
+
+from .errors import (
+    StoreClosedError,
+    StoreFullError,
+    StoreNotWritableError,
+    StorePragmaError,
+    StoreWriteError,
+)
+from .schema import migrations
+
+try:  # Unix only; the kiosk runs on Linux, but importing the store must not fail elsewhere
+    import resource
+except ImportError:  # pragma: no cover
+    resource = None
+
+Clock = Callable[[], dt.datetime]
+Connect = Callable[..., sqlite3.Connection]
+
+BUSY_TIMEOUT_MS = 5000
+# What the store sets, and what reading each pragma back must give.
+REQUIRED_PRAGMAS = {
+    "journal_mode": ("wal", "wal"),
+    "synchronous": ("FULL", 2),
+    "busy_timeout": (str(BUSY_TIMEOUT_MS), BUSY_TIMEOUT_MS),
+    "foreign_keys": ("ON", 1),
+}
+# Below this much free space an I/O error is taken for a full disk: SQLite reports ENOSPC as
+# SQLITE_FULL, but some writes (an fsync, a truncate) surface a full disk as a plain I/O error.
+FREE_SPACE_MARGIN = 1 << 20
+# A write that ends within this much of RLIMIT_FSIZE failed because of the limit (EFBIG),
+# which SQLite reports as SQLITE_IOERR_WRITE rather than SQLITE_FULL. A WAL frame is a page.
+FSIZE_MARGIN = 1 << 16
+SIDE_FILES = ("-wal", "-shm", "-journal")
+
+# SQLite primary result codes (the low byte of sqlite_errorcode).
+SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY = 3, 5, 6, 8
+SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_AUTH, SQLITE_NOTADB = 10, 11, 13, 14, 23, 26
+
+FREE_TEXT_FIELDS = {Kind.FEEDBACK.value: "comment", Kind.IDEA.value: "text"}
+OUTBOX_STATES = ("pending", "sent", "quarantined")
+
+_COLUMNS = ("id, kiosk_id, seq, boot_id, session_id, kind, exhibit_id, poll_id, question_version, "
+            "content_version, payload, flags, created_at, redacted_at")
+_NEXT_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE kiosk_id = ?"
+_INSERT_RECORD = ("INSERT INTO records (id, kiosk_id, seq, boot_id, session_id, kind, exhibit_id, poll_id, "
+                  "question_version, content_version, payload, flags, created_at) "
+                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_OUTBOX = "INSERT INTO outbox (record_id) VALUES (?)"
+_FREE_TEXT_PATH = "CASE kind " + " ".join(
+    f"WHEN '{kind}' THEN '$.{name}'" for kind, name in FREE_TEXT_FIELDS.items()) + " END"
+_SUSPECT = json.dumps(Flag.SUSPECT_BURST.value)
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def utc_text(moment: dt.datetime) -> str:
+    """ISO 8601 in UTC with a fixed width and "Z", so that text order is time order."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class _CorruptFile(Exception):
+    """Internal: the file at the store path is not a usable SQLite database."""
+
+
+class Store:
+    """Open with `Store.open(path, kiosk_id)`; see the module docstring for the guarantees."""
+
+    def __init__(self, path: Path, kiosk_id: str, conn: sqlite3.Connection, reader: sqlite3.Connection,
+                 pragmas: dict, boot_id: str, clock: Clock, connect: Connect):
+        self.path = path
+        self.kiosk_id = kiosk_id
+        self.boot_id = boot_id
+        self.pragmas = pragmas
+        self._conn: sqlite3.Connection | None = conn
+        self._reader: sqlite3.Connection | None = reader
+        self._clock = clock
+        self._connect = connect
+        self._write_lock = threading.Lock()
+        self._read_lock = threading.Lock()
+        # A write fault staff must see while it lasts. It lives in memory because a full
+        # disk is exactly when it cannot be written to the database.
+        self._fault: dict | None = None
+
+    # -- opening -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: Path | str, kiosk_id: str, *, app_version: str = "", clock: Clock | None = None,
+             connect: Connect | None = None) -> "Store":
+        """Open (or create) the store at `path` and start a new boot.
+
+        `connect` replaces `sqlite3.connect` (called as `connect(path, check_same_thread=False)`),
+        for opening through another SQLite VFS.
+        """
+        path = Path(path).absolute()
+        clock = clock or utc_now
+        connect = connect or sqlite3.connect
+        _check_writable(path)
+        moved: Path | None = None
+        try:
+            _check_intact(path)
+        except _CorruptFile as corrupt:
+            detail = str(corrupt)
+            moved = _move_aside(path, clock())
+        conn = _connect(path, connect)
+        reader = None
+        try:
+            pragmas = _set_pragmas(conn, path)
+            try:
+                migrations.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
+                boot_id = str(uuid.uuid4())
+                with conn:
+                    conn.execute("INSERT INTO boots (boot_id, started_at, app_version) VALUES (?, ?, ?)",
+                                 (boot_id, utc_text(clock()), app_version))
+            except sqlite3.Error as error:
+                raise _open_failed(path, error) from error
+            reader = _open_reader(path, connect)
+        except BaseException:
+            conn.close()
+            if reader is not None:
+                reader.close()
+            raise
+        store = cls(path, kiosk_id, conn, reader, pragmas, boot_id, clock, connect)
+        if moved is not None:
+            store.add_alert("corrupt_store", (
+                f"Die Speicherdatei {path} war beschädigt ({detail}) und wurde nach {moved} verschoben, "
+                f"nicht gelöscht. Ein neuer, leerer Speicher wurde angelegt; die Aufzeichnung läuft weiter. "
+                f"Bitte {moved.name} sichern und der IT geben: noch nicht übertragene Einträge lassen sich "
+                f"daraus vielleicht retten."))
+        return store
+
+    # -- writing -------------------------------------------------------------------------
+
+    def append(self, draft: RecordDraft) -> Record:
+        """Store `draft` as a new record with its outbox entry; returns only after the commit.
+
+        Raises StoreFullError when the disk is full, StoreWriteError for other failures; in both
+        cases nothing was stored and the next append may succeed (no reopening needed).
+        """
+        kind = Kind(draft.kind)
+        flags = tuple(Flag(flag) for flag in draft.flags)
+        # Serialised before the transaction: a payload that is not JSON is a bug in the caller,
+        # not a store fault, and must not hold the write lock.
+        payload_text = json.dumps(draft.payload, ensure_ascii=False, separators=(",", ":"))
+        flags_text = json.dumps([flag.value for flag in flags])
+        record_id = str(uuid.uuid4())
+        with self._write_lock:
+            conn = self._writing()
+            created_at = utc_text(self._clock())
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    seq = conn.execute(_NEXT_SEQ, (self.kiosk_id,)).fetchone()[0]
+                    conn.execute(_INSERT_RECORD, (
+                        record_id, self.kiosk_id, seq, self.boot_id, draft.session_id, kind.value,
+                        draft.exhibit_id, draft.poll_id, draft.question_version, draft.content_version,
+                        payload_text, flags_text, created_at))
+                    conn.execute(_INSERT_OUTBOX, (record_id,))
+                    conn.execute("COMMIT")
+                except BaseException:
+                    _rollback(conn)
+                    raise
+            except sqlite3.Error as error:
+                raise self._write_failed(error) from error
+            if self._fault is not None:
+                self._recovered()
+        return Record(id=record_id, kiosk_id=self.kiosk_id, seq=seq, boot_id=self.boot_id,
+                      session_id=draft.session_id, kind=kind, exhibit_id=draft.exhibit_id,
+                      poll_id=draft.poll_id, question_version=draft.question_version,
+                      content_version=draft.content_version, payload=json.loads(payload_text), flags=flags,
+                      created_at=created_at)
+
+    def redact_free_text(self, older_than: dt.datetime) -> int:
+        """Null the free text (feedback comment, idea text) of records created before `older_than`
+        that the central has acknowledged; returns how many records were redacted.
+
+        The only change ever made to a record. Unsent text is kept whatever its age: it exists
+        nowhere else yet.
+        """
+        sql = (f"UPDATE records SET payload = json_set(payload, {_FREE_TEXT_PATH}, NULL), redacted_at = ? "
+               f"WHERE kind IN ({', '.join('?' for _ in FREE_TEXT_FIELDS)}) AND redacted_at IS NULL "
+               f"AND created_at < ? AND json_extract(payload, {_FREE_TEXT_PATH}) IS NOT NULL "
+               f"AND id IN (SELECT record_id FROM outbox WHERE state = 'sent')")
+        return self._write(sql, (utc_text(self._clock()), *FREE_TEXT_FIELDS, utc_text(older_than)))
+
+    # -- the outbox, for the sync client ----------------------------------------------------
+
+    def outbox_pending(self, limit: int = 500) -> list[Record]:
+        """The oldest records not yet acknowledged by the central, in seq order."""
+        rows = self._read(
+            f"SELECT {', '.join('r.' + c.strip() for c in _COLUMNS.split(','))} FROM outbox o "
+            "JOIN records r ON r.id = o.record_id WHERE o.state = 'pending' ORDER BY r.kiosk_id, r.seq LIMIT ?",
+            (limit,))
+        return [_record(row) for row in rows]
+
+    def mark_sent(self, record_ids: Iterable[str]) -> int:
+        """Mark the records the central explicitly acknowledged (accepted or duplicate)."""
+        ids = list(record_ids)
+        return self._write_many("UPDATE outbox SET state = 'sent', sent_at = ? WHERE record_id = ? "
+                                "AND state = 'pending'", [(utc_text(self._clock()), i) for i in ids])
+
+    def mark_failed(self, record_ids: Iterable[str], error: str) -> int:
+        """Count a failed attempt for records that stay pending (network, server error)."""
+        return self._write_many("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE record_id = ? "
+                                "AND state = 'pending'", [(error, i) for i in record_ids])
+
+    def quarantine(self, record_id: str, reason: str) -> int:
+        """Stop sending a record the central rejected; it is kept and shown to staff."""
+        return self._write("UPDATE outbox SET state = 'quarantined', quarantined_reason = ?, "
+                           "attempts = attempts + 1 WHERE record_id = ? AND state = 'pending'", (reason, record_id))
+
+    # -- alerts --------------------------------------------------------------------------
+
+    def add_alert(self, kind: str, message: str) -> int:
+        with self._write_lock:
+            conn = self._writing()
+            try:
+                with conn:
+                    cursor = conn.execute("INSERT INTO alerts (kind, message, created_at) VALUES (?, ?, ?)",
+                                          (kind, message, utc_text(self._clock())))
+            except sqlite3.Error as error:
+                raise self._write_failed(error) from error
+            return cursor.lastrowid
+
+    def clear_alert(self, alert_id: int) -> bool:
+        """Mark an alert as dealt with (kept, with the time); False if it was not open."""
+        return self._write("UPDATE alerts SET cleared_at = ? WHERE id = ? AND cleared_at IS NULL",
+                           (utc_text(self._clock()), alert_id)) == 1
+
+    def alerts(self, *, include_cleared: bool = False) -> list[dict]:
+        """Alerts for staff, newest first; a write fault that is still going on comes first
+        (its id is None: it clears itself when writing works again)."""
+        where = "" if include_cleared else " WHERE cleared_at IS NULL"
+        rows = self._read(f"SELECT id, kind, message, created_at, cleared_at FROM alerts{where} ORDER BY id DESC")
+        stored = [dict(zip(("id", "kind", "message", "created_at", "cleared_at"), row)) for row in rows]
+        fault = self._fault
+        return ([{k: fault[k] for k in ("id", "kind", "message", "created_at", "cleared_at")}] if fault else []) + stored
+
+    # -- reading -------------------------------------------------------------------------
+
+    def poll_counts(self, exhibit_id: str, poll_id: str, question_version: str | None, *,
+                    include_suspect: bool = False) -> dict:
+        """Live results of one poll as shown: {"answers": {answer_id: n}, "voters": n}.
+
+        A multi-choice vote counts once per ticked answer and once as a voter. Votes flagged as
+        bursts are left out unless `include_suspect`.
+        """
+        where = ("r.kind = 'vote' AND r.poll_id = ? AND r.question_version IS ? AND r.exhibit_id IS ?"
+                 + ("" if include_suspect else " AND instr(r.flags, ?) = 0"))
+        params = (poll_id, question_version, exhibit_id) + (() if include_suspect else (_SUSPECT,))
+        with self._read_lock:
+            reader = self._reading()
+            answers = reader.execute(
+                f"SELECT a.value, COUNT(*) FROM records r, json_each(r.payload, '$.answers') a WHERE {where} "
+                "GROUP BY a.value", params).fetchall()
+            voters = reader.execute(f"SELECT COUNT(*) FROM records r WHERE {where}", params).fetchone()[0]
+        return {"answers": {str(answer): n for answer, n in answers}, "voters": voters}
+
+    def count(self, kind: Kind | str | None = None) -> int:
+        if kind is None:
+            return self._read("SELECT COUNT(*) FROM records")[0][0]
+        return self._read("SELECT COUNT(*) FROM records WHERE kind = ?", (Kind(kind).value,))[0][0]
+
+    def iter_records(self, *, since: dt.datetime | str | None = None, until: dt.datetime | str | None = None,
+                     poll_id: str | None = None, kinds: Iterable[Kind | str] | None = None,
+                     batch: int = 5000) -> Iterator[Record]:
+        """Records in seq order, `since` inclusive, `until` exclusive (UTC), streamed in batches.
+
+        Memory stays constant however many records there are; the stream reads one snapshot on
+        its own connection, so recording goes on meanwhile and the export is consistent.
+        """
+        where, params = [], []
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(since if isinstance(since, str) else utc_text(since))
+        if until is not None:
+            where.append("created_at < ?")
+            params.append(until if isinstance(until, str) else utc_text(until))
+        if poll_id is not None:
+            where.append("poll_id = ?")
+            params.append(poll_id)
+        if kinds is not None:
+            values = [Kind(kind).value for kind in kinds]
+            where.append(f"kind IN ({', '.join('?' for _ in values)})" if values else "0")
+            params += values
+        self._reading()  # fail now, not at the first next(), if the store is closed
+        sql = (f"SELECT {_COLUMNS} FROM records" + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY kiosk_id, seq")
+        return self._stream(sql, params, max(1, batch))
+
+    def health(self) -> dict:
+        with self._read_lock:
+            reader = self._reading()
+            records = reader.execute("SELECT COUNT(*) FROM records").fetchone()[0]
+            outbox = dict.fromkeys(OUTBOX_STATES, 0)
+            outbox.update(reader.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
+            last_seq = reader.execute("SELECT MAX(seq) FROM records WHERE kiosk_id = ?",
+                                      (self.kiosk_id,)).fetchone()[0] or 0
+        return {
+            "path": str(self.path),
+            "size_bytes": sum(_size(Path(f"{self.path}{suffix}")) for suffix in ("", "-wal")),
+            "records": records,
+            "outbox": outbox,
+            "last_seq": last_seq,
+            "kiosk_id": self.kiosk_id,
+            "boot_id": self.boot_id,
+            "pragmas": dict(self.pragmas),
+            "alerts": self.alerts(),
+        }
+
+    # -- closing -------------------------------------------------------------------------
+
+    def close(self) -> None:
+        with self._write_lock, self._read_lock:
+            for conn in (self._reader, self._conn):
+                if conn is not None:
+                    conn.close()
+            self._conn = self._reader = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _writing(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreClosedError(f"{self.path}: the store was closed; nothing was written")
+        return self._conn
+
+    def _reading(self) -> sqlite3.Connection:
+        if self._reader is None:
+            raise StoreClosedError(f"{self.path}: the store was closed")
+        return self._reader
+
+    def _read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        with self._read_lock:
+            return self._reading().execute(sql, params).fetchall()
+
+    def _write(self, sql: str, params: tuple) -> int:
+        return self._write_many(sql, [params])
+
+    def _write_many(self, sql: str, rows: list[tuple]) -> int:
+        with self._write_lock:
+            conn = self._writing()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    changed = sum(conn.execute(sql, row).rowcount for row in rows)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    _rollback(conn)
+                    raise
+            except sqlite3.Error as error:
+                raise self._write_failed(error) from error
+            return changed
+
+    def _stream(self, sql: str, params: list, batch: int) -> Iterator[Record]:
+        conn = _open_reader(self.path, self._connect)
+        try:
+            # An explicit read transaction: every batch comes from the same snapshot.
+            conn.execute("BEGIN")
+            cursor = conn.execute(sql, params)
+            cursor.arraysize = batch
+            while rows := cursor.fetchmany():
+                for row in rows:
+                    yield _record(row)
+        finally:
+            conn.close()
+
+    def _write_failed(self, error: sqlite3.Error) -> Exception:
+        code = _primary_code(error)
+        if code == SQLITE_FULL or (code == SQLITE_IOERR and _space_exhausted(self.path)):
+            exc: Exception = StoreFullError(
+                f"{self.path}: the disk is full (or the kiosk's file-size limit is reached); the record was "
+                f"NOT stored. Free space on the disk holding {self.path.parent} (kiosk status shows the "
+                f"store); recording resumes by itself, no restart needed. ({error})")
+            kind, note = "store_full", (
+                f"Speicher voll: {self.path.parent} hat keinen Platz mehr. Besucher sehen „gerade nicht möglich“; "
+                f"bisher gespeicherte Einträge sind sicher. Bitte Platz schaffen: die Aufzeichnung läuft dann "
+                f"von selbst weiter.")
+        elif code in (SQLITE_READONLY, SQLITE_PERM, SQLITE_CANTOPEN, SQLITE_AUTH):
+            exc = StoreWriteError(
+                f"{self.path}: the store became read-only ({error}); check that the disk is still mounted "
+                f"read-write and the kiosk user may write the file and its folder, then restart the kiosk")
+            kind, note = "store_write_error", f"Speicher nicht beschreibbar: {self.path} ({error})."
+        elif code in (SQLITE_BUSY, SQLITE_LOCKED):
+            exc = StoreWriteError(
+                f"{self.path}: another program has held the store locked for {BUSY_TIMEOUT_MS // 1000} s "
+                f"({error}); close any sqlite3 shell or backup tool using it")
+            kind, note = "store_write_error", f"Speicher gesperrt durch ein anderes Programm: {self.path}."
+        elif code in (SQLITE_CORRUPT, SQLITE_NOTADB):
+            exc = StoreWriteError(
+                f"{self.path}: the store file is damaged ({error}); restart the kiosk: it moves the file "
+                f"aside (nothing is deleted) and starts a new store")
+            kind, note = "store_write_error", f"Speicherdatei beschädigt: {self.path}. Bitte Kiosk neu starten."
+        else:
+            exc = StoreWriteError(f"{self.path}: the record was NOT stored: {error}")
+            kind, note = "store_write_error", f"Speichern fehlgeschlagen: {error}"
+        now = utc_text(self._clock())
+        if self._fault is None or self._fault["kind"] != kind:
+            self._fault = {"id": None, "kind": kind, "message": note, "created_at": now, "cleared_at": None,
+                           "failures": 0}
+        self._fault["failures"] += 1
+        return exc
+
+    def _recovered(self) -> None:
+        # Called with the write lock held, after a successful commit: the fault is over.
+        # Staff still get to know it happened and how many entries were lost to it.
+        fault, self._fault = self._fault, None
+        if fault["kind"] != "store_full":
+            return
+        try:
+            with self._conn:
+                self._conn.execute(
+                    "INSERT INTO alerts (kind, message, created_at) VALUES (?, ?, ?)",
+                    ("store_was_full", f"Der Speicher war voll von {fault['created_at']} bis "
+                     f"{utc_text(self._clock())} (UTC); {fault['failures']} Eingabe(n) konnten in der Zeit "
+                     f"nicht gespeichert werden. Die Aufzeichnung läuft wieder.", utc_text(self._clock())))
+        except sqlite3.Error:
+            # The record itself was stored; losing the note about the outage is the lesser harm.
+            _rollback(self._conn)
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def _primary_code(error: sqlite3.Error) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # After an I/O error SQLite may already have rolled back; a failing ROLLBACK must not
+    # replace the error that explains what happened.
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _space_exhausted(path: Path) -> bool:
+    try:
+        stats = os.statvfs(path.parent)
+        if stats.f_bavail * stats.f_frsize < FREE_SPACE_MARGIN:
+            return True
+    except OSError:
+        pass
+    if resource is not None:
+        soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+        if soft != resource.RLIM_INFINITY:
+            biggest = max(_size(Path(f"{path}{suffix}")) for suffix in ("", *SIDE_FILES))
+            if biggest + FSIZE_MARGIN > soft:
+                return True
+    return False
+
+
+def _access(path: Path, mode: int) -> bool:
+    # effective ids: a kiosk started through sudo/setuid is judged by the user it runs as.
+    if os.access in os.supports_effective_ids:
+        return os.access(path, mode, effective_ids=True)
+    return os.access(path, mode)  # pragma: no cover
+
+
+def _not_writable(path: Path, what: Path, why: str) -> StoreNotWritableError:
+    return StoreNotWritableError(
+        f"{what}: {why}; the kiosk cannot record into {path}. Make the folder and the file writable for "
+        f"the user the kiosk runs as (uid {os.geteuid()}), or set [store] path in the config to a writable "
+        f"place on a local disk")
+
+
+def _check_writable(path: Path) -> None:
+    if path.is_dir():
+        raise StoreNotWritableError(f"{path} is a folder; [store] path must name a file, e.g. {path / 'kiosk.db'}")
+    folder = path.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise _not_writable(path, folder, f"cannot create the store folder ({error.strerror})") from None
+    # SQLite creates <name>-wal and <name>-shm beside the file: the folder itself must be writable.
+    if not _access(folder, os.W_OK | os.X_OK):
+        raise _not_writable(path, folder, "the store folder is not writable")
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in SIDE_FILES)):
+        if candidate.exists() and not _access(candidate, os.R_OK | os.W_OK):
+            raise _not_writable(path, candidate, "the file is not writable")
+
+
+def _open_failed(path: Path, error: sqlite3.Error) -> Exception:
+    code = _primary_code(error)
+    if code in (SQLITE_READONLY, SQLITE_PERM, SQLITE_CANTOPEN, SQLITE_AUTH, SQLITE_IOERR):
+        return _not_writable(path, path, f"SQLite cannot open it for writing ({error})")
+    if code in (SQLITE_BUSY, SQLITE_LOCKED):
+        return StoreWriteError(f"{path}: the store is locked by another program ({error}); close any sqlite3 "
+                               "shell or backup tool using it, or check that no second kiosk uses this path")
+    if code == SQLITE_FULL:
+        return StoreFullError(f"{path}: the disk is full; the store cannot start. Free space on that disk")
+    return StoreWriteError(f"{path}: cannot open the store ({error})")
+
+
+def _check_intact(path: Path) -> None:
+    """Raise _CorruptFile when the file at `path` is not a sound SQLite database.
+
+    The look is read-only (mode=ro): a read-write connection would, on closing, checkpoint a
+    damaged file's -wal into it and delete the -wal, and the damaged files must be kept as
+    they were for whoever tries to rescue records from them.
+    """
+    if not path.exists() or path.stat().st_size == 0:
+        return  # a new store (SQLite takes an empty file for an empty database)
+    try:
+        conn = sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?mode=ro", uri=True)
+    except sqlite3.Error as error:
+        raise _open_failed(path, error) from error
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+    except sqlite3.DatabaseError as error:
+        # Only damage moves the file aside; a lock or a permission problem must never do so.
+        if _primary_code(error) in (SQLITE_CORRUPT, SQLITE_NOTADB):
+            raise _CorruptFile(str(error)) from error
+        raise _open_failed(path, error) from error
+    finally:
+        conn.close()
+    if problems != ["ok"]:
+        raise _CorruptFile("quick_check: " + "; ".join(problems[:3]))
+
+
+def _connect(path: Path, connect: Connect) -> sqlite3.Connection:
+    try:
+        conn = connect(str(path), check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    except sqlite3.Error as error:
+        raise _open_failed(path, error) from error
+    return conn
+
+
+def _set_pragmas(conn: sqlite3.Connection, path: Path) -> dict:
+    try:
+        for name, (value, _expected) in REQUIRED_PRAGMAS.items():
+            conn.execute(f"PRAGMA {name} = {value}").fetchall()
+        got = {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in REQUIRED_PRAGMAS}
+    except sqlite3.Error as error:
+        raise _open_failed(path, error) from error
+    for name, (value, expected) in REQUIRED_PRAGMAS.items():
+        actual = got[name].lower() if isinstance(got[name], str) else got[name]
+        if actual != expected:
+            hint = (" WAL needs a local disk with shared memory (not a network share, not a FAT stick); "
+                    if name == "journal_mode" else " ")
+            raise StorePragmaError(
+                f"{path}: SQLite did not take PRAGMA {name} = {value} (it reads back {got[name]!r}). The kiosk "
+                f"refuses to record without it, because confirmed answers could be lost.{hint}set [store] path "
+                f"to a file on the kiosk's local disk")
+    return got
+
+
+def _open_reader(path: Path, connect: Connect) -> sqlite3.Connection:
+    try:
+        conn = connect(str(path), check_same_thread=False)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        # Reads only: a mistake in a read path must not become a write beside the writer.
+        conn.execute("PRAGMA query_only = ON")
+    except sqlite3.Error as error:
+        raise _open_failed(path, error) from error
+    return conn
+
+
+def _move_aside(path: Path, now: dt.datetime) -> Path:
+    """Rename a damaged store to <name>.corrupt-<UTC stamp> (its -wal/-shm alike); never delete."""
+    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    number = 2
+    while any(Path(f"{target}{suffix}").exists() for suffix in ("", *SIDE_FILES)):
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{number}")
+        number += 1
+    try:
+        # The side files first: a stale -wal left beside the new store would be replayed into it.
+        for suffix in (*SIDE_FILES, ""):
+            source = Path(f"{path}{suffix}")
+            if source.exists():
+                os.rename(source, f"{target}{suffix}")
+        _fsync_folder(path.parent)
+    except OSError as error:
+        raise _not_writable(path, path, f"the file is damaged and cannot be moved aside ({error.strerror})") from None
+    return target
+
+
+def _fsync_folder(folder: Path) -> None:
+    # The renames must survive a power cut too, or the damaged file could come back.
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_KINDS = {kind.value: kind for kind in Kind}
+_decode = json.JSONDecoder().decode
+_RECORD_FIELDS = tuple(field.name for field in dataclasses.fields(Record))
+# The columns read, in order, are Record's fields (redacted_at goes into `extra`).
+if _RECORD_FIELDS != tuple(c.strip() for c in _COLUMNS.split(","))[:-1] + ("extra",):
+    raise ImportError(f"kiosk.store reads records as {_COLUMNS} but Record has {_RECORD_FIELDS}; update _COLUMNS "
+                      "and a migration together with kiosk/core/records.py")
+_new_record = object.__new__
+
+
+@functools.lru_cache(maxsize=64)
+def _flags(text: str) -> tuple[Flag, ...]:
+    return tuple(Flag(value) for value in json.loads(text))
+
+
+def _record(row: tuple) -> Record:
+    # Exports stream a million of these: filling the instance dict directly takes half the time
+    # of the frozen dataclass's __init__ (which sets each field through object.__setattr__).
+    # The values are the stored ones, already checked when they were written.
+    record = _new_record(Record)
+    kind = row[5]
+    redacted_at = row[13]
+    record.__dict__.update(zip(_RECORD_FIELDS, (
+        row[0], row[1], row[2], row[3], row[4], _KINDS.get(kind) or Kind(kind), row[6], row[7], row[8], row[9],
+        _decode(row[10]), _flags(row[11]), row[12], {"redacted_at": redacted_at} if redacted_at else {})))
+    return record

@@ -1,0 +1,62 @@
+"""The screens' way to record: drafts go to the store's writer thread, results come back
+on the Kivy thread. A visitor is told "thank you" only after the commit returned.
+
+If the store cannot be opened (not writable) the kiosk still runs: visitors can read
+everything, recording answers "gerade nicht möglich", and staff see why.
+"""
+
+from __future__ import annotations
+
+from kivy.clock import Clock
+
+from kiosk.core.records import Record, RecordDraft
+
+
+class Recorder:
+    def __init__(self, store_path, kiosk_id: str, app_version: str):
+        from kiosk.store import Store, StoreWriter
+
+        self.problem: str | None = None
+        self.store = None
+        self.writer = None
+        self.failures = 0
+        try:
+            self.store = Store.open(store_path, kiosk_id, app_version=app_version)
+            self.writer = StoreWriter(self.store)
+        except Exception as error:  # noqa: BLE001 - any store failure must leave the exhibition usable
+            self.problem = f"{type(error).__name__}: {error}"
+
+    @property
+    def available(self) -> bool:
+        return self.writer is not None
+
+    def record(self, draft: RecordDraft, on_done=None) -> None:
+        """Write `draft`; `on_done(record_or_error)` runs on the Kivy thread after the commit."""
+        if self.writer is None:
+            if on_done is not None:
+                Clock.schedule_once(lambda dt: on_done(RuntimeError(self.problem or "store unavailable")))
+            return
+        self.writer.submit(draft, lambda result: Clock.schedule_once(lambda dt: self._done(result, on_done)))
+
+    def _done(self, result, on_done) -> None:
+        if not isinstance(result, Record):
+            self.failures += 1
+            self.problem = f"{type(result).__name__}: {result}"
+        else:
+            self.problem = None if self.failures == 0 else self.problem
+        if on_done is not None:
+            on_done(result)
+
+    def poll_counts(self, exhibit_id: str, poll_id: str, question_version: str, include_suspect: bool) -> dict:
+        if self.store is None:
+            return {"answers": {}, "voters": 0}
+        return self.store.poll_counts(exhibit_id, poll_id, question_version, include_suspect=include_suspect)
+
+    def health(self) -> dict:
+        if self.store is None:
+            return {"problem": self.problem}
+        return self.store.health()
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()

@@ -1,0 +1,86 @@
+"""Feedback on an exhibit: a rating from 1 to 5 and, if the visitor wants, a comment."""
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.core.records import Record
+from kiosk.core.ui_text import text
+
+from ..widgets import load_kv
+from ..widgets import answers, common, keyboard, top_bar  # noqa: F401  (classes used in the kv)
+from ..widgets.answers import BigAnswer
+
+SCALE_WORDS = {"de": ("gar nicht", "sehr gut"), "en": ("not at all", "very good"), "ls": ("gar nicht", "sehr gut")}
+
+
+class FeedbackScreen(Screen):
+    exhibit = ObjectProperty(None, allownone=True)
+    rating = NumericProperty(0)
+    writing = BooleanProperty(False)
+    state = StringProperty("asking")  # asking | saving | thanks | failed
+    message = StringProperty("")
+
+    def on_kv_post(self, base_widget):
+        App.get_running_app().bind(layer=lambda *a: self._build_ratings())
+        self._entry = self.ids.entry
+        self.ids.holder.remove_widget(self._entry)
+
+    def on_writing(self, screen, writing):
+        # The comment field and its keyboard take the room only once the visitor chose to write.
+        holder = self.ids.holder
+        if writing and self._entry.parent is None:
+            holder.add_widget(self._entry)
+        elif not writing and self._entry.parent is not None:
+            holder.remove_widget(self._entry)
+
+    def show(self, exhibit_id: str):
+        self.exhibit = App.get_running_app().content.exhibit(exhibit_id)
+        self.reset()
+
+    def _build_ratings(self):
+        layer = App.get_running_app().layer
+        low, high = SCALE_WORDS.get(layer, SCALE_WORDS["de"])
+        box = self.ids.ratings
+        box.clear_widgets()
+        for value in range(1, 6):
+            caption = low if value == 1 else high if value == 5 else ""
+            box.add_widget(BigAnswer(answer=str(value), text=str(value), caption=caption,
+                                     selected=value == self.rating, on_release=self.tap))
+
+    def tap(self, button):
+        if self.state != "asking":
+            return
+        self.rating = int(button.answer)
+        for child in self.ids.ratings.children:
+            child.selected = child.answer == button.answer
+
+    def send(self):
+        if self.state != "asking" or not self.rating:
+            return
+        app = App.get_running_app()
+        comment = self._entry.ids.field.text if self.writing else None
+        draft = app.visits.feedback(self.exhibit, self.rating, comment)
+        self.state, self.message = "saving", text("saving", app.layer)
+        app.recorder.record(draft, self._saved)
+
+    def _saved(self, result):
+        layer = App.get_running_app().layer
+        if isinstance(result, Record):
+            self.state, self.message = "thanks", text("thanks_feedback", layer)
+            self.writing = False
+            self._entry.clear()
+        else:
+            self.state, self.message = "asking", text("not_possible", layer)
+
+    def reset(self):
+        self.rating = 0
+        self.writing = False
+        self.state = "asking"
+        self.message = ""
+        if hasattr(self, "_entry"):
+            self._entry.clear()
+            self._build_ratings()
+
+
+load_kv(__file__)

@@ -1,0 +1,166 @@
+"""A poll: large answer targets, a clear confirm, a thank-you after the commit, honest results."""
+
+import time
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.uix.screenmanager import Screen
+
+from kiosk.core.content_model import PollType
+from kiosk.core.records import Record
+from kiosk.core.ui_text import text
+from kiosk.core.visit import VoteBlock
+
+from ..widgets import load_kv
+from ..widgets import answers, common, top_bar  # noqa: F401  (classes used in the kv)
+from ..widgets.answers import BigAnswer, ChoiceButton, ResultBar
+
+BLOCK_TEXT = {VoteBlock.ALREADY_VOTED: "already_voted", VoteBlock.COOLDOWN: "cooldown", VoteBlock.CLOSED: "closed"}
+
+
+class PollScreen(Screen):
+    exhibit = ObjectProperty(None, allownone=True)
+    poll = ObjectProperty(None, allownone=True)
+    state = StringProperty("asking")   # asking | saving | thanks | blocked | failed
+    message = StringProperty("")
+    can_confirm = BooleanProperty(False)
+    voters = NumericProperty(0)
+
+    def on_kv_post(self, base_widget):
+        App.get_running_app().bind(layer=lambda *a: self.refresh())
+
+    def show(self, exhibit_id: str, poll_id: str):
+        app = App.get_running_app()
+        self.exhibit = app.content.exhibit(exhibit_id)
+        self.poll = self.exhibit.poll(poll_id)
+        self.selected: list[str] = []
+        self.shown_mono = time.monotonic()
+        check = app.visits.check_vote(self.exhibit, self.poll)
+        self.state = "asking" if check.allowed else "blocked"
+        self.message = "" if check.allowed else self._block_text(check)
+        self.refresh()
+
+    def _block_text(self, check) -> str:
+        layer = App.get_running_app().layer
+        return text(BLOCK_TEXT[check.block], layer, n=int(check.wait_s + 0.999))
+
+    # --- what is shown ----------------------------------------------------------------------
+
+    def refresh(self):
+        if self.poll is None:
+            return
+        app = App.get_running_app()
+        layer = app.layer
+        poll = self.poll
+        self.ids.question.text = poll.question.get(layer)
+        if poll.type is PollType.MULTI:
+            self.ids.hint.text = text("pick_up_to", layer, n=poll.max_choices)
+        elif poll.type is PollType.SCALE:
+            self.ids.hint.text = text("pick_scale", layer)
+        else:
+            self.ids.hint.text = text("pick_one", layer)
+        self._build_answers(layer)
+        if self.state == "thanks":
+            self._show_results(layer)
+
+    def _build_answers(self, layer: str):
+        poll = self.poll
+        box = self.ids.answers
+        box.clear_widgets()
+        if poll.type in (PollType.SINGLE, PollType.MULTI):
+            box.cols = 2 if len(poll.options) > 3 else 1
+            for option in poll.options:
+                box.add_widget(ChoiceButton(answer=option.id, text=option.label.get(layer),
+                                            square=poll.type is PollType.MULTI,
+                                            selected=option.id in self.selected, on_release=self.tap))
+            return
+        box.cols = len(poll.answer_ids())
+        for answer in poll.answer_ids():
+            box.add_widget(BigAnswer(answer=answer, selected=answer in self.selected, on_release=self.tap,
+                                     **self._big_answer_words(answer, layer)))
+
+    def _big_answer_words(self, answer: str, layer: str) -> dict:
+        poll = self.poll
+        if poll.type is PollType.SMILEY:
+            return {"mood": int(answer), "caption": text(f"smiley_{answer}", layer)}
+        if poll.type is PollType.YESNO:
+            return {"text": text(answer, layer)}
+        caption = ""
+        if poll.scale_labels is not None and answer in ("1", "5"):
+            caption = (poll.scale_labels.low if answer == "1" else poll.scale_labels.high).get(layer)
+        return {"text": answer, "caption": caption}
+
+    # --- taps -----------------------------------------------------------------------------
+
+    def tap(self, button):
+        if self.state != "asking":
+            return
+        answer = button.answer
+        if self.poll.type is PollType.MULTI:
+            if answer in self.selected:
+                self.selected.remove(answer)
+            elif len(self.selected) < self.poll.max_choices:
+                self.selected.append(answer)
+        else:
+            self.selected = [answer]
+        for child in self.ids.answers.children:
+            child.selected = child.answer in self.selected
+        self.can_confirm = bool(self.selected)
+
+    def confirm(self):
+        if self.state != "asking" or not self.selected:
+            return
+        app = App.get_running_app()
+        check = app.visits.check_vote(self.exhibit, self.poll)
+        if not check.allowed:
+            self.state, self.message = "blocked", self._block_text(check)
+            return
+        draft = app.visits.vote(self.exhibit, self.poll, list(self.selected), self.shown_mono)
+        self.state = "saving"
+        self.message = text("saving", app.layer)
+        app.recorder.record(draft, self._saved)
+
+    def _saved(self, result):
+        app = App.get_running_app()
+        if isinstance(result, Record):
+            self.state = "thanks"
+            self.message = text("thanks_vote", app.layer)
+            self._show_results(app.layer)
+        else:
+            app.visits.forget_vote(self.exhibit, self.poll)
+            self.state = "failed"
+            self.message = text("not_possible", app.layer)
+
+    def _show_results(self, layer: str):
+        app = App.get_running_app()
+        box = self.ids.results
+        box.clear_widgets()
+        if not self.poll.show_results:
+            self.voters = 0
+            return
+        counts = app.recorder.poll_counts(self.exhibit.id, self.poll.id, self.poll.question_version,
+                                          app.kiosk_config.participation.show_suspect_votes)
+        answers, total = counts["answers"], sum(counts["answers"].values())
+        self.voters = counts["voters"]
+        for answer in self.poll.answer_ids():
+            count = answers.get(answer, 0)
+            box.add_widget(ResultBar(text=self._answer_words(answer, layer), count=count,
+                                     share=count / total if total else 0))
+
+    def _answer_words(self, answer: str, layer: str) -> str:
+        poll = self.poll
+        if poll.type in (PollType.SINGLE, PollType.MULTI):
+            return next(o.label.get(layer) for o in poll.options if o.id == answer)
+        if poll.type is PollType.SMILEY:
+            return text(f"smiley_{answer}", layer)
+        if poll.type is PollType.YESNO:
+            return text(answer, layer)
+        return answer
+
+    def reset(self):
+        self.selected = []
+        self.state = "asking"
+        self.can_confirm = False
+
+
+load_kv(__file__)

@@ -1,0 +1,142 @@
+"""Polls, feedback and ideas tapped through the real screens into the real store."""
+
+import pytest
+
+from kiosk.core.content_model import PollType
+from kiosk.core.records import Flag, Kind
+from kiosk.ui.screens.exhibit import ActionRow
+from kiosk.ui.widgets.answers import BigAnswer, ChoiceButton
+from kiosk.ui.widgets.keyboard import Key
+
+pytestmark = pytest.mark.ui
+
+
+def store(kiosk):
+    kiosk.wait(lambda: kiosk.app.recorder is not None and kiosk.app.recorder.available, what="the store")
+    return kiosk.app.recorder.store
+
+
+def records(kiosk, kind):
+    return [r for r in store(kiosk).iter_records(kinds=[kind])]
+
+
+def open_poll_by_type(kiosk, poll_type):
+    app = kiosk.app
+    exhibit, poll = next((e, p) for e in app.content.exhibits for p in e.polls if p.type is poll_type)
+    app.start_visit()
+    app.open_exhibit(exhibit.id)
+    kiosk.settle()
+    row = next(w for w in kiosk.walk() if isinstance(w, ActionRow) and w.title == poll.question.de)
+    kiosk.tap(row)
+    assert app.root.current == "poll"
+    return exhibit, poll
+
+
+def answer_widgets(kiosk):
+    screen = kiosk.app.root.get_screen("poll")
+    return [w for w in screen.ids.answers.children[::-1] if isinstance(w, (ChoiceButton, BigAnswer))]
+
+
+@pytest.mark.parametrize("poll_type", list(PollType), ids=[t.value for t in PollType])
+def test_each_poll_type_votes_thanks_and_shows_honest_results(fresh, poll_type):
+    app = fresh.app
+    exhibit, poll = open_poll_by_type(fresh, poll_type)
+    before = store(fresh).poll_counts(exhibit.id, poll.id, poll.question_version)["voters"]
+    targets = answer_widgets(fresh)
+    assert len(targets) == len(poll.answer_ids())
+    for target in targets[: (poll.max_choices if poll_type is PollType.MULTI else 1)]:
+        fresh.tap(target)
+    fresh.screenshot(f"poll-{poll_type.value}-chosen")
+    fresh.tap(fresh.find(text="Abstimmen"))
+    screen = app.root.get_screen("poll")
+    fresh.wait(lambda: screen.state == "thanks", what="the thank-you after the commit")
+    fresh.settle()
+    text = fresh.screen_text()
+    assert "Danke für Ihre Stimme!" in text
+    after = store(fresh).poll_counts(exhibit.id, poll.id, poll.question_version)["voters"]
+    assert after == before + 1
+    if poll.show_results:
+        assert "Stimmen hier vor Ort, nicht repräsentativ" in text
+        assert (f"{after} Stimmen" if after != 1 else "1 Stimme") in text
+    fresh.screenshot(f"poll-{poll_type.value}-thanks")
+
+
+def test_the_same_session_cannot_vote_twice(fresh):
+    app = fresh.app
+    exhibit, poll = open_poll_by_type(fresh, PollType.SINGLE)
+    fresh.tap(answer_widgets(fresh)[0])
+    fresh.tap(fresh.find(text="Abstimmen"))
+    screen = app.root.get_screen("poll")
+    fresh.wait(lambda: screen.state == "thanks", what="the vote")
+    app.open_poll(exhibit.id, poll.id)
+    fresh.settle()
+    assert screen.state == "blocked"
+    assert "Sie haben bei dieser Umfrage schon abgestimmt" in fresh.screen_text()
+
+
+def test_feedback_with_a_typed_comment(fresh):
+    app = fresh.app
+    app.start_visit()
+    app.open_exhibit("stadtlabor")
+    fresh.settle()
+    fresh.tap(next(w for w in fresh.walk() if isinstance(w, ActionRow) and w.kind == "Bewerten"))
+    assert app.root.current == "feedback"
+    fresh.tap(next(w for w in fresh.walk() if isinstance(w, BigAnswer) and w.answer == "4"))
+    fresh.tap(fresh.find(text="Möchten Sie noch etwas dazu schreiben? (freiwillig)"))
+    for letter in ["G", "r", "o", "ß", "a", "r", "t", "i", "g"]:
+        fresh.tap(next(k for k in fresh.walk() if isinstance(k, Key) and k.text == letter and fresh.visible(k)))
+    fresh.screenshot("feedback-writing")
+    fresh.tap(fresh.find(text="Absenden"))
+    screen = app.root.get_screen("feedback")
+    fresh.wait(lambda: screen.state == "thanks", what="the feedback commit")
+    saved = records(fresh, Kind.FEEDBACK)[-1]
+    assert saved.payload["rating"] == 4 and saved.payload["comment"] == "Großartig"
+
+
+def test_idea_with_umlauts_and_a_phone_number_is_flagged(fresh):
+    app = fresh.app
+    app.start_visit()
+    app.open_exhibit("friedhof-der-zukunft")
+    fresh.settle()
+    fresh.tap(next(w for w in fresh.walk() if isinstance(w, ActionRow) and w.kind == "Idee einbringen"))
+    assert app.root.current == "idea"
+    assert "Bitte keine Namen, Adressen oder Telefonnummern." in fresh.screen_text()
+    for letter in list("Bänke") + ["Leerzeichen"] + list("0292112345"):
+        key = next(k for k in fresh.walk() if isinstance(k, Key) and fresh.visible(k) and k.text == letter)
+        fresh.tap(key)
+    fresh.screenshot("idea-writing")
+    fresh.tap(fresh.find(text="Absenden"))
+    screen = app.root.get_screen("idea")
+    fresh.wait(lambda: screen.state == "thanks", what="the idea commit")
+    saved = records(fresh, Kind.IDEA)[-1]
+    assert saved.payload["text"] == "Bänke 0292112345"
+    assert Flag.CONTACT_DATA in saved.flags
+
+
+def test_half_written_idea_is_discarded_when_the_visit_ends(fresh):
+    app = fresh.app
+    app.start_visit()
+    app.go("idea", exhibit_id="friedhof-der-zukunft")
+    fresh.settle()
+    for letter in "Geheim":
+        fresh.tap(next(k for k in fresh.walk() if isinstance(k, Key) and fresh.visible(k) and k.text == letter))
+    count = len(records(fresh, Kind.IDEA))
+    fresh.tap(fresh.find(text="Fertig"))
+    assert app.root.current == "attract"
+    assert app.root.get_screen("idea").ids.entry.ids.field.text == ""
+    fresh.frames(5)
+    assert len(records(fresh, Kind.IDEA)) == count
+    fresh.wait(lambda: records(fresh, Kind.SESSION) and records(fresh, Kind.SESSION)[-1].payload["ended_by"] == "done",
+               what="the session record")
+
+
+def test_views_record_dwell_time(fresh):
+    app = fresh.app
+    app.start_visit()
+    app.open_exhibit("open-data")
+    fresh.settle()
+    count = len(records(fresh, Kind.VIEW))
+    app.go("home")
+    fresh.wait(lambda: len(records(fresh, Kind.VIEW)) == count + 1, what="the view record")
+    view = records(fresh, Kind.VIEW)[-1]
+    assert view.exhibit_id == "open-data" and view.payload["dwell_s"] >= 0
