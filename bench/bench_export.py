@@ -13,7 +13,6 @@ million records and measure the wrong thing here.
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import sqlite3

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .cells import TRIGGERS
+from .cells import TRIGGERS, neutralise_row
 from .columns import csv_fields
 from .summary import PollSummary
 
@@ -35,10 +35,6 @@ def _open(path: Path):
     return open(path, "w", encoding="utf-8-sig", newline="", buffering=_BUFFER)
 
 
-def _safe(row) -> list:
-    return [("'" + v if v[:1] in TRIGGERS else v) if type(v) is str else v for v in row]
-
-
 class CsvExport:
     def __init__(self, raw_path: Path, summary_tmp: Path, columns: tuple[str, ...]):
         self._summary_tmp = summary_tmp
@@ -54,7 +50,7 @@ class CsvExport:
         line = ",".join(fields)
         if line.count(",") != self._commas or not _plain(line):
             self._flush()
-            self._writer.writerow(_safe(fields))
+            self._writer.writerow(neutralise_row(fields))
             return
         self._lines.append(line)
         if len(self._lines) >= _BATCH:
@@ -73,14 +69,13 @@ class CsvExport:
             writer = csv.writer(file, lineterminator="\r\n")
             writer.writerow(SUMMARY_COLUMNS)
             for s in summaries:
+                poll = (s.exhibit_id, s.poll_id, s.question_version, s.status, s.question, s.type)
+                totals = (s.voters, s.suspect_voters)
                 for a in s.answers:
-                    writer.writerow(_safe((s.exhibit_id, s.poll_id, s.question_version, s.status, s.question,
-                                           s.type, a.answer_id, a.label, a.count,
-                                           "" if a.percent is None else a.percent, a.suspect, s.voters,
-                                           s.suspect_voters)))
+                    percent = "" if a.percent is None else a.percent
+                    writer.writerow(neutralise_row(poll + (a.answer_id, a.label, a.count, percent, a.suspect) + totals))
                 if not s.answers:  # a poll nobody answered still shows, with zero voters
-                    writer.writerow(_safe((s.exhibit_id, s.poll_id, s.question_version, s.status, s.question,
-                                           s.type, "", "", 0, "", 0, s.voters, s.suspect_voters)))
+                    writer.writerow(neutralise_row(poll + ("", "", 0, "", 0) + totals))
 
     def close(self) -> None:
         self._file.close()

@@ -12,8 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import xlsxwriter
-
 from .cells import TRIGGERS, neutralise
 from .columns import flat_row
 from .sheet_names import SheetNames
@@ -37,6 +35,9 @@ class XlsxExport:
         self._columns = columns
         self._include_free_text = columns[-1] == "free_text"
         self._max_rows = max_rows
+        # Imported here: `kiosk run` imports the export package through the CLI and never needs it.
+        import xlsxwriter
+
         self._book = xlsxwriter.Workbook(str(path), {
             "constant_memory": True, "tmpdir": str(tmpdir) if tmpdir else None,
             "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False,

@@ -85,11 +85,16 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """`moment` in UTC; a naive datetime is taken to be UTC already (the kiosk's clock is UTC)."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc)
+
+
 def utc_text(moment: dt.datetime) -> str:
     """ISO 8601 in UTC with a fixed width and "Z", so that text order is time order."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class _CorruptFile(Exception):
@@ -155,11 +160,15 @@ class Store:
             raise
         store = cls(path, kiosk_id, conn, reader, pragmas, boot_id, clock, connect)
         if moved is not None:
-            store.add_alert("corrupt_store", (
-                f"Die Speicherdatei {path} war beschädigt ({detail}) und wurde nach {moved} verschoben, "
-                f"nicht gelöscht. Ein neuer, leerer Speicher wurde angelegt; die Aufzeichnung läuft weiter. "
-                f"Bitte {moved.name} sichern und der IT geben: noch nicht übertragene Einträge lassen sich "
-                f"daraus vielleicht retten."))
+            try:
+                store.add_alert("corrupt_store", (
+                    f"Die Speicherdatei {path} war beschädigt ({detail}) und wurde nach {moved} verschoben, "
+                    f"nicht gelöscht. Ein neuer, leerer Speicher wurde angelegt; die Aufzeichnung läuft weiter. "
+                    f"Bitte {moved.name} sichern und der IT geben: noch nicht übertragene Einträge lassen sich "
+                    f"daraus vielleicht retten."))
+            except BaseException:
+                store.close()
+                raise
         return store
 
     # -- writing -------------------------------------------------------------------------
@@ -267,7 +276,9 @@ class Store:
         rows = self._read(f"SELECT id, kind, message, created_at, cleared_at FROM alerts{where} ORDER BY id DESC")
         stored = [dict(zip(("id", "kind", "message", "created_at", "cleared_at"), row)) for row in rows]
         fault = self._fault
-        return ([{k: fault[k] for k in ("id", "kind", "message", "created_at", "cleared_at")}] if fault else []) + stored
+        if fault is None:
+            return stored
+        return [{key: fault[key] for key in ("id", "kind", "message", "created_at", "cleared_at")}] + stored
 
     # -- reading -------------------------------------------------------------------------
 
@@ -608,7 +619,7 @@ def _open_reader(path: Path, connect: Connect) -> sqlite3.Connection:
 
 def _move_aside(path: Path, now: dt.datetime) -> Path:
     """Rename a damaged store to <name>.corrupt-<UTC stamp> (its -wal/-shm alike); never delete."""
-    stamp = now.astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = as_utc(now).strftime("%Y%m%dT%H%M%SZ")
     target = path.with_name(f"{path.name}.corrupt-{stamp}")
     number = 2
     while any(Path(f"{target}{suffix}").exists() for suffix in ("", *SIDE_FILES)):

@@ -60,3 +60,5 @@ class Recorder:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+        if self.store is not None:
+            self.store.close()  # also folds the -wal file back into the store

@@ -18,7 +18,8 @@ import threading
 from kiosk.core.records import Flag, Kind, Record, RecordDraft
 from kiosk.store import Store, StoreWriter
 
-IDEAS = ["Mehr Bänke am Marktplatz 🌳", "Trinkbrunnen am Bahnhof 💧", "Größere Schrift, bitte!", "Ruft an: 02921 123456"]
+IDEAS = ["Mehr Bänke am Marktplatz 🌳", "Trinkbrunnen am Bahnhof 💧", "Größere Schrift, bitte!",
+         "Ruft an: 02921 123456"]
 
 
 def drafts(rng: random.Random):

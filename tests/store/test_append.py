@@ -49,7 +49,8 @@ def test_a_failure_between_record_and_outbox_leaves_neither(store):
     first = store.append(vote())
     # A real fault inside the transaction, after the record's INSERT: the outbox INSERT fails.
     with sqlite3.connect(store.path) as other:
-        other.execute("CREATE TRIGGER injected BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
+        other.execute("CREATE TRIGGER injected BEFORE INSERT ON outbox "
+                      "BEGIN SELECT RAISE(ABORT, 'injected fault'); END")
     with pytest.raises(StoreWriteError, match="injected fault"):
         store.append(vote(("b",)))
     assert store.count() == 1

@@ -28,7 +28,7 @@ class Driver:
         for _ in range(count):
             EventLoop.idle()
 
-    def wait(self, predicate, timeout: float = 5.0, what: str = "condition"):
+    def wait(self, predicate, timeout: float = 20.0, what: str = "condition"):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             EventLoop.idle()
