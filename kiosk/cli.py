@@ -15,6 +15,7 @@ from . import __version__
 from .core.config import Config, load_config
 from .core.content_loader import LoadedContent, load_content
 from .core.errors import ContentRootError, KioskError, UsageError
+from .export.cli import add_export_command
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -69,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     set_pin.add_argument("--pin-stdin", action="store_true",
                          help="read the PIN from standard input (one line) instead of asking; for scripts")
     set_pin.set_defaults(handler=cmd_set_pin)
+
+    add_export_command(commands)
 
     status = commands.add_parser(
         "status", help="show the store, the outbox and sync health",

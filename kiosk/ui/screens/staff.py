@@ -3,8 +3,12 @@
 Reached only through the corner gesture and the PIN pad. In German: staff work here.
 """
 
+import datetime as dt
+import threading
+
 from kivy.app import App
-from kivy.properties import StringProperty
+from kivy.clock import Clock
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
 from ..widgets import load_kv
@@ -16,6 +20,8 @@ MAX_PROBLEMS_SHOWN = 200
 class StaffScreen(Screen):
     summary = StringProperty("")
     problems = StringProperty("")
+    export_message = StringProperty("")
+    exporting = BooleanProperty(False)
 
     def show(self):
         self.refresh()
@@ -64,6 +70,42 @@ class StaffScreen(Screen):
                 message = alert.get("message") if isinstance(alert, dict) else str(alert)
                 lines.append(f"ACHTUNG: {message}")
         return lines
+
+    def export_to_usb(self):
+        """Poll results and records as XLSX onto a USB stick, off the frame, then read back and checked."""
+        from kiosk.export import find_removable_media
+
+        app = App.get_running_app()
+        if self.exporting:
+            return
+        if app.recorder is None or app.recorder.store is None:
+            self.export_message = "Export nicht möglich: der Speicher ist nicht geöffnet (siehe oben)."
+            return
+        sticks = find_removable_media()
+        if not sticks:
+            self.export_message = "Kein USB-Stick gefunden. Bitte einstecken und erneut tippen."
+            return
+        stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
+        target = sticks[0] / f"stadtlabor-{app.kiosk_config.kiosk.id}-{stamp}.xlsx"
+        self.exporting = True
+        self.export_message = f"Export läuft … {target}"
+        threading.Thread(target=self._export, args=(app.recorder.store, target, app.content.exhibits),
+                         name="usb-export", daemon=True).start()
+
+    def _export(self, store, target, exhibits):
+        from kiosk.core.errors import KioskError
+        from kiosk.export import export_store, verify_export
+
+        try:
+            result = export_store(store, target, "xlsx", exhibits=exhibits)
+            message = verify_export(result.paths[0], "xlsx", result.records).message
+        except (KioskError, OSError) as error:
+            message = f"Export fehlgeschlagen: {error}"
+        Clock.schedule_once(lambda dt: self._exported(message))
+
+    def _exported(self, message: str):
+        self.exporting = False
+        self.export_message = message
 
     def reload(self):
         App.get_running_app().reload_content()
