@@ -67,6 +67,10 @@ class Visits:
         self._last_vote_any: float | None = None
         self.session: Session | None = None
 
+    def now(self) -> float:
+        """The rules' clock: screens take the moment a question was shown from here."""
+        return self._clock()
+
     # --- sessions -------------------------------------------------------------------------
 
     def start(self, layer: str) -> Session:

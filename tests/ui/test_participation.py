@@ -140,3 +140,56 @@ def test_views_record_dwell_time(fresh):
     fresh.wait(lambda: len(records(fresh, Kind.VIEW)) == count + 1, what="the view record")
     view = records(fresh, Kind.VIEW)[-1]
     assert view.exhibit_id == "open-data" and view.payload["dwell_s"] >= 0
+
+
+def test_scripted_tapper_ten_taps_a_second_for_a_minute(fresh):
+    """Taps on one poll at 10 taps/s for 60 s (simulated time), with "Fertig" every second:
+    at most one vote per session, the cooldown holds, and the fast votes are flagged."""
+    from kivy.tests.common import UnitTestTouch
+
+    from kiosk.core.visit import MIN_ANSWER_S, MIN_GAP_BETWEEN_VOTES_S, Visits
+
+    class Clock:
+        now = 10_000.0
+
+        def __call__(self):
+            return self.now
+
+    app = fresh.app
+    clock = Clock()
+    app.visits = Visits(app.content.version, vote_cooldown_s=20, clock=clock)
+    assert app.visits.min_answer_s == MIN_ANSWER_S and app.visits.min_gap_between_votes_s == MIN_GAP_BETWEEN_VOTES_S
+    exhibit, poll = next((e, p) for e in app.content.exhibits for p in e.polls if p.type is PollType.YESNO)
+    before = {r.id for r in records(fresh, Kind.VOTE)}
+    screen = app.screen("poll")
+
+    def tap(widget):
+        touch = UnitTestTouch(*widget.to_window(*widget.center))
+        touch.touch_down()
+        touch.touch_up()
+        fresh.frames(1)
+
+    app.start_visit()
+    app.open_poll(exhibit.id, poll.id)
+    fresh.settle()
+    for i in range(600):
+        clock.now += 0.1
+        if i % 10 == 9:  # "Fertig" and straight back to the poll: a new session each second
+            app.end_visit("done")
+            app.start_visit()
+            app.open_poll(exhibit.id, poll.id)
+            fresh.frames(2)
+            continue
+        if screen.state == "asking":
+            tap(answer_widgets(fresh)[i % 2] if i % 2 == 0 else fresh.find(text="Abstimmen"))
+    fresh.wait(lambda: screen.state != "saving", what="the last vote")
+    votes = [r for r in records(fresh, Kind.VOTE) if r.id not in before]
+    sessions = {}
+    for vote in votes:
+        sessions[vote.session_id] = sessions.get(vote.session_id, 0) + 1
+    assert votes and max(sessions.values()) == 1
+    assert len(votes) <= 4  # one per 20 s cooldown in 60 s
+    assert all(Flag.SUSPECT_BURST in vote.flags for vote in votes)
+    counts = store(fresh).poll_counts(exhibit.id, poll.id, poll.question_version)
+    flagged = store(fresh).poll_counts(exhibit.id, poll.id, poll.question_version, include_suspect=True)
+    assert flagged["voters"] - counts["voters"] >= len(votes)  # kept, but out of the live results

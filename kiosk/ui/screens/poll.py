@@ -1,7 +1,5 @@
 """A poll: large answer targets, a clear confirm, a thank-you after the commit, honest results."""
 
-import time
-
 from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
@@ -34,7 +32,7 @@ class PollScreen(Screen):
         self.exhibit = app.content.exhibit(exhibit_id)
         self.poll = self.exhibit.poll(poll_id)
         self.selected: list[str] = []
-        self.shown_mono = time.monotonic()
+        self.shown_mono = app.visits.now()
         check = app.visits.check_vote(self.exhibit, self.poll)
         self.state = "asking" if check.allowed else "blocked"
         self.message = "" if check.allowed else self._block_text(check)
