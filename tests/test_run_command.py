@@ -101,3 +101,33 @@ def test_set_pin_refuses_a_short_pin(tmp_path):
     assert result.returncode == 2
     assert "4" in result.stderr and "digits" in result.stderr
     assert config.read_text(encoding="utf-8") == before
+
+
+@pytest.fixture
+def read_only_folder(tmp_path):
+    """A read-only filesystem (root ignores permission bits, not a read-only mount)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a read-only filesystem needs root (CI runs as root)")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", str(folder)], check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=False)
+
+
+def test_read_only_store_starts_the_exhibition_and_says_why_it_cannot_record(tmp_path, read_only_folder):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[content]\nroot = "{PROJECT}"\n[store]\npath = "{read_only_folder}/kiosk.sqlite3"\n',
+                      encoding="utf-8")
+    kiosk = start_kiosk(config)
+    try:
+        ready = wait_ready(kiosk)
+        assert "NOT RECORDING" in ready and "StoreNotWritableError" in ready
+        assert str(read_only_folder) in ready
+        assert kiosk.poll() is None  # running, not crashing into a restart loop
+    finally:
+        stop(kiosk)
+    status = run_kiosk("status", "--config", str(config))
+    assert status.returncode != 0 and "not writable" in (status.stderr + status.stdout).lower()

@@ -8,7 +8,9 @@ file is only for the message.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
+import tempfile
 from pathlib import Path
 
 from .errors import KioskError
@@ -33,9 +35,19 @@ class InstanceLock:
 
     @classmethod
     def for_store(cls, store_path: Path | str) -> "InstanceLock":
-        """The lock beside a store file: `var/kiosk.sqlite3` -> `var/kiosk.sqlite3.lock`."""
-        store_path = Path(store_path)
-        return cls(store_path.with_name(store_path.name + ".lock"))
+        """The lock beside a store file: `var/kiosk.sqlite3` -> `var/kiosk.sqlite3.lock`.
+
+        Where that folder cannot be written (a read-only store), the lock lives in the system's
+        temporary folder under a name made from the store's path: the kiosk must still start,
+        show the exhibition and tell staff about the store, not fail and restart in a loop.
+        """
+        store_path = Path(store_path).absolute()
+        beside = store_path.with_name(store_path.name + ".lock")
+        folder = _existing_parent(beside.parent)
+        if os.access(folder, os.W_OK | os.X_OK) and (not beside.exists() or os.access(beside, os.W_OK)):
+            return cls(beside)
+        digest = hashlib.sha256(str(store_path).encode()).hexdigest()[:16]
+        return cls(Path(tempfile.gettempdir()) / f"stadtlabor-kiosk-{digest}.lock")
 
     @property
     def held(self) -> bool:
@@ -85,6 +97,12 @@ class InstanceLock:
 
     def __exit__(self, *exc_info) -> None:
         self.release()
+
+
+def _existing_parent(folder: Path) -> Path:
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return folder
 
 
 def _read_pid(fd: int) -> int | None:

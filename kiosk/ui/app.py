@@ -128,7 +128,8 @@ class KioskApp(App):
     def _build_next_screen(self, dt) -> None:
         if self.recorder is None:
             # Opened after the first frame: checking a large store must not delay the screen.
-            self.recorder = Recorder(self.store_path, self.kiosk_config.kiosk.id, __version__)
+            self._open_recorder()
+            self._announce_ready()
             Clock.schedule_once(self._build_next_screen, 0)
             return
         while self._unbuilt:
@@ -228,8 +229,15 @@ class KioskApp(App):
         if draft is None:
             return
         if self.recorder is None:
-            self.recorder = Recorder(self.store_path, self.kiosk_config.kiosk.id, __version__)
+            self._open_recorder()
         self.recorder.record(draft, on_done)
+
+    def _open_recorder(self) -> None:
+        self.recorder = Recorder(self.store_path, self.kiosk_config.kiosk.id, __version__)
+        retention = self.kiosk_config.participation.free_text_retention_days
+        self.recorder.redact_old_free_text(retention)
+        # Once a day as well: a kiosk may run for weeks without a restart.
+        Clock.schedule_interval(lambda dt: self.recorder.redact_old_free_text(retention), 24 * 3600)
 
     def end_visit(self, reason: str = "idle") -> None:
         """Forget the visitor: language, toggles, scroll positions, typed text and unconfirmed
@@ -303,14 +311,13 @@ class KioskApp(App):
         # Alt+F4 and the window manager's close arrive here; in kiosk mode they are refused.
         return self.kiosk_mode
 
-    def on_start(self) -> None:
-        Clock.schedule_once(self._announce_ready, 0)
-
-    def _announce_ready(self, dt) -> None:
+    def _announce_ready(self) -> None:
         # One line for whoever started the kiosk (a terminal, systemd's journal, a test).
         content = self.content
+        recording = "recording" if self.recorder is None or self.recorder.available else \
+            f"NOT RECORDING ({self.recorder.problem})"
         print(f"kiosk ready: {len(content.exhibits)} exhibits ({content.invalid_count} invalid items), "
-              f"content version {content.version}, store {self.store_path}", flush=True)
+              f"content version {content.version}, store {self.store_path}, {recording}", flush=True)
 
     def on_stop(self) -> None:
         self.idle.cancel()

@@ -7,6 +7,8 @@ everything, recording answers "gerade nicht möglich", and staff see why.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from kivy.clock import Clock
 
 from kiosk.core.records import Record, RecordDraft
@@ -25,6 +27,13 @@ class Recorder:
             self.writer = StoreWriter(self.store)
         except Exception as error:  # noqa: BLE001 - any store failure must leave the exhibition usable
             self.problem = f"{type(error).__name__}: {error}"
+
+    def redact_old_free_text(self, retention_days: int) -> int:
+        """Blank ideas and comments older than the retention, where the central store has them."""
+        if self.store is None:
+            return 0
+        cutoff = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=retention_days)
+        return self.store.redact_free_text(cutoff)
 
     @property
     def available(self) -> bool:
