@@ -2,11 +2,19 @@
 
 UTF-8 with a byte order mark, because Excel opens a BOM-less UTF-8 CSV as Windows-1252 and
 turns "Müll" into "MÃ¼ll"; comma-separated with RFC 4180 quoting and CRLF line ends.
+
+Two ways to the same bytes: `CsvExport` takes Records (any iterable, as `export_records` is
+given), `write_lines` takes the lines the store renders in SQLite (`Store.export_lines`),
+which is what makes `export_store` to CSV fast. Both write a plain line as the cells joined
+by ","; anything else goes through `record_line`, i.e. csv.writer on the neutralised cells.
 """
 
 from __future__ import annotations
 
 import csv
+import io
+from bisect import bisect_right
+from itertools import accumulate, repeat
 from pathlib import Path
 
 from .cells import TRIGGERS, neutralise_row
@@ -17,6 +25,15 @@ SUMMARY_COLUMNS = ("exhibit_id", "poll_id", "question_version", "status", "quest
                    "answer", "count", "percent", "suspect", "voters", "suspect_voters")
 _BUFFER = 1 << 20
 _BATCH = 2000
+_BOM = "\ufeff".encode("utf-8")
+_CRLF = b"\r\n"
+# Byte forms of the formula triggers, for checking lines the store rendered.
+_FIRST_BYTES = frozenset(t.encode("ascii") for t in TRIGGERS) | {b""}
+_LATER_TRIGGERS = tuple(t.encode("ascii") for t in sorted(TRIGGERS - {"-", "\r"}))
+# Anything in a store-rendered line that must not be written as it is: quoting is needed ('"',
+# CR, LF), a cell the store could not render (its marker '"', or a JSON array or object), or a
+# cell that starts with a trigger.
+_LINE_NEEDLES = (b'"', b"\r", b"\n", b"[", b"{") + tuple(b"," + t.encode("ascii") for t in sorted(TRIGGERS - {"\r"}))
 
 
 def _plain(line: str) -> bool:
@@ -27,6 +44,17 @@ def _plain(line: str) -> bool:
                 or ",@" in line or ",\t" in line or line[:1] in TRIGGERS)
 
 
+def record_line(record, include_free_text: bool, commas: int) -> str:
+    """The record's CSV line, without its line end: csv.writer's quoting of the neutralised cells."""
+    fields = csv_fields(record, include_free_text)
+    line = ",".join(fields)
+    if line.count(",") == commas and _plain(line):
+        return line
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(neutralise_row(fields))
+    return buffer.getvalue()[:-2]
+
+
 def summary_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}-summary.csv")
 
@@ -35,24 +63,23 @@ def _open(path: Path):
     return open(path, "w", encoding="utf-8-sig", newline="", buffering=_BUFFER)
 
 
+def _header(columns: tuple[str, ...]) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(columns)
+    return buffer.getvalue()
+
+
 class CsvExport:
     def __init__(self, raw_path: Path, summary_tmp: Path, columns: tuple[str, ...]):
         self._summary_tmp = summary_tmp
         self._include_free_text = columns[-1] == "free_text"
         self._commas = len(columns) - 1
         self._file = _open(raw_path)
-        self._writer = csv.writer(self._file, lineterminator="\r\n")
-        self._writer.writerow(columns)
+        self._file.write(_header(columns))
         self._lines: list[str] = []
 
     def add(self, record) -> None:
-        fields = csv_fields(record, self._include_free_text)
-        line = ",".join(fields)
-        if line.count(",") != self._commas or not _plain(line):
-            self._flush()
-            self._writer.writerow(neutralise_row(fields))
-            return
-        self._lines.append(line)
+        self._lines.append(record_line(record, self._include_free_text, self._commas))
         if len(self._lines) >= _BATCH:
             self._flush()
 
@@ -65,17 +92,88 @@ class CsvExport:
     def finish(self, summaries: list[PollSummary], meta: dict) -> None:
         self._flush()
         self._file.close()
-        with _open(self._summary_tmp) as file:
-            writer = csv.writer(file, lineterminator="\r\n")
-            writer.writerow(SUMMARY_COLUMNS)
-            for s in summaries:
-                poll = (s.exhibit_id, s.poll_id, s.question_version, s.status, s.question, s.type)
-                totals = (s.voters, s.suspect_voters)
-                for a in s.answers:
-                    percent = "" if a.percent is None else a.percent
-                    writer.writerow(neutralise_row(poll + (a.answer_id, a.label, a.count, percent, a.suspect) + totals))
-                if not s.answers:  # a poll nobody answered still shows, with zero voters
-                    writer.writerow(neutralise_row(poll + ("", "", 0, "", 0) + totals))
+        write_summaries(self._summary_tmp, summaries)
 
     def close(self) -> None:
         self._file.close()
+
+
+def write_summaries(path: Path, summaries: list[PollSummary]) -> None:
+    with _open(path) as file:
+        writer = csv.writer(file, lineterminator="\r\n")
+        writer.writerow(SUMMARY_COLUMNS)
+        for s in summaries:
+            poll = (s.exhibit_id, s.poll_id, s.question_version, s.status, s.question, s.type)
+            totals = (s.voters, s.suspect_voters)
+            for a in s.answers:
+                percent = "" if a.percent is None else a.percent
+                writer.writerow(neutralise_row(poll + (a.answer_id, a.label, a.count, percent, a.suspect) + totals))
+            if not s.answers:  # a poll nobody answered still shows, with zero voters
+                writer.writerow(neutralise_row(poll + ("", "", 0, "", 0) + totals))
+
+
+def write_lines(path: Path, lines, columns: tuple[str, ...]) -> int:
+    """Write the header and the records of `lines` (a `Store.export_lines` stream) to `path`;
+    returns the number of records. The same bytes as `CsvExport` for the same records."""
+    include_free_text = columns[-1] == "free_text"
+    commas = len(columns) - 1
+    count = 0
+    with open(path, "wb", buffering=_BUFFER) as file:
+        file.write(_BOM + _header(columns).encode("utf-8"))
+        for texts in lines:
+            data = _CRLF.join(texts)
+            if not _plain_batch(data, texts, commas):
+                data = _CRLF.join(_render_odd(texts, lines, include_free_text, commas))
+            file.write(data)
+            file.write(_CRLF)
+            count += len(texts)
+    return count
+
+
+def _plain_batch(data: bytes, texts: list[bytes], commas: int) -> bool:
+    """True when every line of the batch (`data`: the lines joined by CRLF) can be written as
+    it is. Whole-batch scans, since per-line checks in Python would cost what SQLite saved:
+    single bytes are found at memchr speed, so the rarer triggers are looked for as pairs only
+    when the byte occurs at all."""
+    n = len(texts)
+    if (data.count(b",") != commas * n or data.count(b"\n") != n - 1 or data.count(b"\r") != n - 1
+            or b'"' in data or b"[" in data or b"{" in data or b",-" in data):
+        return False
+    for trigger in _LATER_TRIGGERS:
+        if trigger in data and b"," + trigger in data:
+            return False
+    return _FIRST_BYTES.isdisjoint({text[:1] for text in texts})
+
+
+def _odd_lines(texts: list[bytes], commas: int) -> list[int]:
+    """The positions of the lines that cannot be written as they are. Each needle is searched
+    for in the whole batch and its finds mapped back to lines, so the cost grows with the odd
+    lines, not with every line (an export with free text has a few in every batch)."""
+    odd: set[int] = set()
+    counts = list(map(bytes.count, texts, repeat(b",")))
+    if counts.count(commas) != len(counts):
+        odd.update(i for i, n in enumerate(counts) if n != commas)
+    if not _FIRST_BYTES.isdisjoint({text[:1] for text in texts}):
+        odd.update(i for i, text in enumerate(texts) if text[:1] in _FIRST_BYTES)
+    data = b"".join(texts)
+    ends = list(accumulate(map(len, texts)))
+    for needle in _LINE_NEEDLES:
+        if needle[-1:] not in data:  # one memchr instead of a slower scan for the pair
+            continue
+        at = data.find(needle)
+        while at >= 0:
+            # A pair may span two lines (an empty last cell, then a line starting with the
+            # trigger): it marks the first one, the second is caught by its first byte.
+            line = bisect_right(ends, at)
+            odd.add(line)
+            at = data.find(needle, ends[line])
+    return sorted(odd)
+
+
+def _render_odd(texts: list[bytes], lines, include_free_text: bool, commas: int) -> list[bytes]:
+    """The batch with each line that cannot be written as it is rendered from its Record."""
+    odd = _odd_lines(texts, commas)
+    texts = list(texts)
+    for i, record in zip(odd, lines.records(odd)):
+        texts[i] = record_line(record, include_free_text, commas).encode("utf-8")
+    return texts

@@ -144,6 +144,23 @@ class SummaryBuilder:
             tally.voters += 1
             tally.answers.update(answers)
 
+    def add_tally(self, exhibit_id: str, poll_id: str, question_version: str, suspect: bool, answer, count: int,
+                  voters: int) -> None:
+        """Add one row of `Store.vote_tallies`: the same counts as `add` of each vote they stand for,
+        counted by SQLite instead of record by record."""
+        key = (exhibit_id or "", poll_id or "", question_version or "")
+        tally = self._tallies.get(key)
+        if tally is None:
+            tally = self._tallies[key] = _Tally()
+        if suspect:
+            tally.suspect_voters += voters
+            if answer is not None and count:
+                tally.suspect[answer] += count
+        else:
+            tally.voters += voters
+            if answer is not None and count:
+                tally.answers[answer] += count
+
     def summaries(self, exhibits: Iterable[Exhibit] = (), *, exhibit_id: str | None = None,
                   poll_id: str | None = None) -> list[PollSummary]:
         """Every poll of the content in the selection (with zeros when nobody voted), then every

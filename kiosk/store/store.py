@@ -332,6 +332,65 @@ class Store:
                + " ORDER BY kiosk_id, seq")
         return self._stream(sql, params, max(1, batch))
 
+    # -- reading for the CSV export --------------------------------------------------------
+
+    def export_lines(self, *, since: dt.datetime | str | None = None, until: dt.datetime | str | None = None,
+                     poll_id: str | None = None, exhibit_id: str | None = None, include_free_text: bool = False,
+                     batch: int = 5000) -> "ExportLines":
+        """The selected records as raw CSV lines, rendered by SQLite: see `ExportLines`.
+
+        Same selection as `iter_records` (plus `exhibit_id`), same seq order, one snapshot on its
+        own read-only connection. Use it as a context manager, or close it.
+        """
+        where, params = _export_where(since, until, poll_id, exhibit_id)
+        self._reading()  # fail now, not at the first batch, if the store is closed
+        conn = _open_reader(self.path, self._connect)
+        try:
+            # An explicit read transaction: the bound below, every batch and every record
+            # looked up come from the same snapshot.
+            conn.execute("BEGIN")
+            upto = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
+        except BaseException:
+            conn.close()
+            raise
+        tail = " FROM records" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY kiosk_id, seq"
+        return ExportLines(conn, _export_line_sql(include_free_text), tail, params, max(1, batch), upto,
+                           include_free_text)
+
+    def vote_tallies(self, *, since: dt.datetime | str | None = None, until: dt.datetime | str | None = None,
+                     poll_id: str | None = None, exhibit_id: str | None = None,
+                     upto: int | None = None) -> list[tuple]:
+        """Votes counted per (exhibit, poll, question version, suspect or not, answer), by SQLite.
+
+        Rows `(exhibit_id, poll_id, question_version, suspect, answer, count, voters)`, ids ""
+        where NULL. `answer` is None on the row that carries voters whose vote has no answers;
+        a multi-choice vote counts once per ticked answer, and once among the `voters` of
+        exactly one of its rows. Suspect means flagged as a burst, as in `poll_counts`.
+
+        `upto` is `ExportLines.upto`: only records up to that rowid, so that this, run on its own
+        connection (in another thread, beside the export), counts exactly the records of the
+        export's snapshot. That holds because records are only ever appended (the database
+        refuses deletes) and a vote is never changed (redaction touches free text only).
+        """
+        where, params = _export_where(since, until, poll_id, exhibit_id, prefix="r.")
+        where.insert(0, "r.kind = 'vote'")
+        if upto is not None:
+            where.append("r.rowid <= ?")
+            params.append(upto)
+        self._reading()
+        conn = _open_reader(self.path, self._connect)
+        try:
+            return conn.execute(
+                "SELECT COALESCE(r.exhibit_id, ''), COALESCE(r.poll_id, ''), COALESCE(r.question_version, ''), "
+                "instr(r.flags, ?) > 0, a.value, COUNT(a.value), "
+                # each record's first row of json_each has key 0, or key NULL when it has no answers
+                "SUM(a.key IS NULL OR a.key = 0) "
+                "FROM records r LEFT JOIN json_each(r.payload, '$.answers') a "
+                f"WHERE {' AND '.join(where)} GROUP BY 1, 2, 3, 4, 5",
+                [_SUSPECT, *params]).fetchall()
+        finally:
+            conn.close()
+
     def health(self) -> dict:
         with self._read_lock:
             reader = self._reading()
@@ -672,3 +731,151 @@ def _record(row: tuple) -> Record:
         row[0], row[1], row[2], row[3], row[4], _KINDS.get(kind) or Kind(kind), row[6], row[7], row[8], row[9],
         _decode(row[10]), _flags(row[11]), row[12], {"redacted_at": redacted_at} if redacted_at else {})))
     return record
+
+
+# -- the CSV export's lines ------------------------------------------------------------------
+
+# The raw columns of an export, in order (kiosk.export.columns names them too; a test checks
+# that both agree). "free_text" comes last, and only when asked for.
+EXPORT_COLUMNS = ("id", "kiosk_id", "seq", "boot_id", "session_id", "kind", "exhibit_id", "poll_id",
+                  "question_version", "content_version", "created_at", "answers", "rating", "layer", "dwell_s",
+                  "flags")
+EXPORT_FREE_TEXT_COLUMN = "free_text"
+# What a cell becomes when SQLite cannot render it the way the export renders a Record (see
+# ExportLines): a lone double quote, which a plain cell never holds, so the line is never
+# taken as it is.
+_ODD = "'\"'"
+
+
+def _export_number(path: str) -> str:
+    # The number as stored: its JSON text, which the store wrote with Python's repr, so it is
+    # str() of the number (json_extract would give SQLite's own, shorter, float format).
+    # The literals null, true and false (str() gives "" / "True" / "False") have an "l" or a "u",
+    # which no JSON number has; those become the odd marker. A string comes quoted, which is odd
+    # by itself; an array or object keeps its [ or {, which the caller checks for.
+    return f"replace(replace(payload -> '{path}', 'l', '\"'), 'u', '\"')"
+
+
+def _export_text(path: str) -> str:
+    # `value or ""`: NULL, false and 0 give an empty cell, as they do in Python.
+    return f"nullif(payload ->> '{path}', 0)"
+
+
+def _export_line_sql(include_free_text: bool) -> str:
+    cells = [
+        "id", "kiosk_id", "seq", "boot_id", "session_id", "kind", "exhibit_id", "poll_id", "question_version",
+        "content_version", "created_at",
+        # Answers only of votes, joined with ';' in their order; anything but an array of strings is odd.
+        f"CASE kind WHEN 'vote' THEN (SELECT group_concat(iif(type = 'text' AND typeof(key) = 'integer', value, "
+        f"{_ODD}), ';') FROM json_each(payload, '$.answers')) END",
+        _export_number("$.rating"),
+        _export_text("$.layer"),
+        _export_number("$.dwell_s"),
+        "CASE flags WHEN '[]' THEN NULL ELSE (SELECT group_concat(value, ';') FROM json_each(flags)) END",
+    ]
+    if include_free_text:
+        texts = " ".join(
+            # printf's %s stops at a NUL character; Python keeps it: odd.
+            f"WHEN '{kind}' THEN iif(instr(payload ->> '$.{name}', char(0)), {_ODD}, {_export_text('$.' + name)})"
+            for kind, name in FREE_TEXT_FIELDS.items())
+        cells.append(f"CASE kind {texts} END")
+    line = f"printf('{','.join('%s' for _ in cells)}', {', '.join(cells)})"
+    # A payload SQLite does not read as JSON (Python's json writes NaN and Infinity, for one)
+    # makes the whole line odd instead of failing the export.
+    return f"CAST(CASE WHEN json_valid(payload) AND (flags = '[]' OR json_valid(flags)) THEN {line} ELSE {_ODD} END AS BLOB)"
+
+
+def _export_where(since, until, poll_id, exhibit_id, prefix: str = "") -> tuple[list[str], list]:
+    where, params = [], []
+    if since is not None:
+        where.append(f"{prefix}created_at >= ?")
+        params.append(since if isinstance(since, str) else utc_text(since))
+    if until is not None:
+        where.append(f"{prefix}created_at < ?")
+        params.append(until if isinstance(until, str) else utc_text(until))
+    if poll_id is not None:
+        where.append(f"{prefix}poll_id = ?")
+        params.append(poll_id)
+    if exhibit_id is not None:
+        where.append(f"{prefix}exhibit_id = ?")
+        params.append(exhibit_id)
+    return where, params
+
+
+class ExportLines:
+    """One snapshot of the selected records, as raw CSV lines for `kiosk.export`.
+
+    Iterating yields batches, lists of lines: each line is a record's cells in `columns` order,
+    UTF-8, joined by "," with no line end, no quoting and no formula neutralising. A cell is the
+    text `kiosk.export.columns.csv_fields` gives for the record, except where SQLite cannot
+    render a value that way (a JSON value of a type the kiosk never writes there): that cell is
+    a lone '"'. A line holding a '"', '[', '{', CR or LF, a cell starting with = + - @ or tab, or
+    a "," inside a cell, must therefore not be used as it is: the caller renders those records
+    itself, from `records(positions)`.
+
+    Rendering in SQLite is what makes a large CSV export fast: building a Record per row in
+    Python takes three times as long as SQLite takes to write the same CSV.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, line_sql: str, tail_sql: str, params: list, batch: int,
+                 upto: int, include_free_text: bool):
+        self._conn: sqlite3.Connection | None = conn
+        self._line_sql, self._tail_sql, self._params, self._batch = line_sql, tail_sql, params, batch
+        # The highest rowid in this snapshot: `Store.vote_tallies(upto=...)` counts the same records.
+        self.upto = upto
+        self.columns = EXPORT_COLUMNS + ((EXPORT_FREE_TEXT_COLUMN,) if include_free_text else ())
+        self._cursor: sqlite3.Cursor | None = None
+        self._keyed = False              # the cursor's rows are (rowid, line), not (line,)
+        self._rowids: list[int] | None = None
+        self._start = self._size = 0     # the last batch: its position in the stream and its length
+
+    def __iter__(self) -> Iterator[list[bytes]]:
+        self._cursor = self._open().execute(f"SELECT {self._line_sql}{self._tail_sql}", self._params)
+        self._cursor.arraysize = self._batch
+        while rows := self._cursor.fetchmany():
+            self._start += self._size
+            self._size = len(rows)
+            if self._keyed:
+                self._rowids = [row[0] for row in rows]
+                yield [row[1] for row in rows]
+            else:
+                self._rowids = None
+                yield [row[0] for row in rows]
+
+    def records(self, positions: Iterable[int]) -> list[Record]:
+        """The records of the lines at `positions` in the batch last yielded, from the same snapshot."""
+        conn = self._open()
+        if self._rowids is None:
+            # The rowids cost a sixth of the reading, and nearly every export needs none. The
+            # first time some are needed, the rest of the stream is read with them, from the
+            # start of this batch: the order (kiosk_id, seq) is unique, so the rows are the same.
+            cursor = conn.execute(f"SELECT rowid, {self._line_sql}{self._tail_sql} LIMIT -1 OFFSET ?",
+                                  [*self._params, self._start])
+            cursor.arraysize = self._batch
+            self._rowids = [row[0] for row in cursor.fetchmany(self._size)]
+            self._cursor.close()
+            self._cursor, self._keyed = cursor, True
+        wanted = [self._rowids[i] for i in positions]
+        found: dict[int, Record] = {}
+        for start in range(0, len(wanted), 500):  # under SQLite's limit on bound parameters
+            chunk = wanted[start:start + 500]
+            rows = conn.execute(f"SELECT rowid, {_COLUMNS} FROM records WHERE rowid IN "
+                                f"({', '.join('?' for _ in chunk)})", chunk).fetchall()
+            found.update((row[0], _record(row[1:])) for row in rows)
+        return [found[rowid] for rowid in wanted]
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> "ExportLines":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _open(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreClosedError("the export's read of the store was closed")
+        return self._conn

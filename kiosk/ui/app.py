@@ -111,7 +111,9 @@ class KioskApp(App):
         # frame right after, so the kiosk is on screen and answering touches sooner.
         manager.current = self.screen(self.start_screen()).name
         self._unbuilt = [name for name in SCREENS if not manager.has_screen(name)]
-        Clock.schedule_once(self._build_next_screen, 0)
+        # A callback scheduled now runs before the first frame is drawn; one scheduled from
+        # there runs after it. The rest of the start-up waits until the kiosk is on screen.
+        Clock.schedule_once(lambda dt: Clock.schedule_once(self._build_next_screen, 0), 0)
         self.corner = CornerHold(on_hold=self.open_staff_gate)
         Window.bind(on_touch_down=self._on_any_touch_down, on_touch_up=self._on_any_touch_up,
                     on_touch_move=self._on_any_touch_move)
@@ -147,6 +149,26 @@ class KioskApp(App):
         content = self.content
         paths = [str(content.media_path(e.media[0].path)) for e in content.exhibits if e.media]
         self.images.prefetch(paths)
+        self._warm_up(list(self._warm_up_steps()))
+
+    def _warm_up_steps(self):
+        """Work the first visit to each exhibit would otherwise do on the tap: its QR codes and
+        its body's Markdown, in every layer. One step per frame while the kiosk waits."""
+        from kiosk.core.handoff import phone_url
+        from kiosk.core.markup import cached_blocks
+
+        from .widgets.qr_code import qr_texture
+
+        public_url = self.kiosk_config.phone.public_url
+        for exhibit in self.content.exhibits:
+            for layer in ("de", "en", "ls"):
+                yield lambda e=exhibit, l=layer: (qr_texture(phone_url(public_url, e.id, l)),
+                                                  cached_blocks(e.body.get(l)))
+
+    def _warm_up(self, steps: list) -> None:
+        if steps:
+            steps.pop(0)()
+            Clock.schedule_once(lambda dt: self._warm_up(steps), 0)
 
     @property
     def all_screens_built(self) -> bool:

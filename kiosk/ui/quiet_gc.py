@@ -15,7 +15,7 @@ from kivy.clock import Clock
 
 CHECK_S = 2.0
 QUIET_S = 1.5     # no touch for this long counts as a pause
-MAX_GAP_S = 30.0  # collect at the latest after this long, pause or not
+MAX_GAP_S = 120.0  # collect at the latest after this long, visitors or not
 
 
 class QuietCollector:
@@ -41,8 +41,11 @@ class QuietCollector:
 
     def _check(self, dt) -> None:
         now = time.monotonic()
-        if now - self.last_touch >= QUIET_S or now - self.last_collect >= MAX_GAP_S:
+        visited = self.last_touch > self.last_collect  # a visitor made garbage since the last pass
+        if visited and now - self.last_touch >= QUIET_S:
             self.collect()
+        elif now - self.last_collect >= MAX_GAP_S:
+            self.collect()  # the attract loop makes a little garbage too; now and then is enough
 
     def stop(self) -> None:
         if self._event is not None:

@@ -13,7 +13,7 @@ from kivy.uix.screenmanager import Screen
 from ..widgets import load_kv
 from ..widgets import common, picture  # noqa: F401  (classes used in the kv)
 
-SLIDE_S = 12.0
+SLIDE_S = 16.0  # time to read a title and its summary; each change is one frame
 
 
 class AttractScreen(Screen):

@@ -1,6 +1,7 @@
 """An exhibit body: Markdown blocks as a column of wrapping labels."""
 
 from kivy.app import App
+from kivy.clock import Clock
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
@@ -23,16 +24,28 @@ class BodyItem(BoxLayout):
     marker = StringProperty("•")
 
 
+FIRST_BLOCKS = 6  # about a screenful: what a visitor sees before scrolling
+
+
 class BodyView(BoxLayout):
     markdown = StringProperty("")
 
     def on_markdown(self, *args):
         self.clear_widgets()
+        blocks = cached_blocks(self.markdown)
+        # The first screenful is laid out with the tap; the rest, below the fold, on the next
+        # frame, so the screen the visitor looks at appears sooner.
+        self._add(blocks[:FIRST_BLOCKS])
+        if len(blocks) > FIRST_BLOCKS:
+            markdown = self.markdown
+            Clock.schedule_once(lambda dt: self._add(blocks[FIRST_BLOCKS:]) if self.markdown == markdown else None)
+
+    def _add(self, blocks):
         # Labels are created at the view's width, so each renders its text once, not first at
         # Kivy's default width of 100 px; markup is switched on only where a block has tags.
         width = self.width
         unit = App.get_running_app().unit
-        for block in cached_blocks(self.markdown):
+        for block in blocks:
             if block.kind == "heading":
                 self.add_widget(BodyHeading(text=block.text, markup=block.has_tags, width=width))
             elif block.kind in ("bullet", "number"):
