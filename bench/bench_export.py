@@ -2,7 +2,9 @@
 
 Targets (issue 4): `kiosk export --format csv` of 1,000,000 records takes at most twice as long
 as `sqlite3 -csv` writing the same rows and columns; the XLSX export of them peaks at
-<= 250 MB of resident memory.
+<= 250 MB of resident memory. The CSV is measured twice against that baseline: `export_store`
+in process (the staff screen's path), and the whole `kiosk export` command (start-up, config,
+content, opening the store).
 
 The store is filled in the bench setup with plain sqlite3 executemany in one transaction,
 straight into the store's schema (created by Store.open), not through Store.append: append
@@ -118,22 +120,28 @@ def export_in_process(store_path: Path, out: Path, fmt: str) -> tuple[float, int
         return time.perf_counter() - begin, result.records
 
 
-def store_stream_only(store_path: Path) -> float:
-    """Only reading the records through Store.iter_records: the share of the export the store takes."""
+def store_lines_only(store_path: Path) -> float:
+    """Only reading the lines SQLite renders (Store.export_lines): the share of the export the store takes."""
     from kiosk.store import Store
 
     with Store.open(store_path, KIOSK_ID) as store:
         begin = time.perf_counter()
-        for _record in store.iter_records():
-            pass
+        with store.export_lines() as lines:
+            for _batch in lines:
+                pass
         return time.perf_counter() - begin
+
+
+def _kiosk_command() -> list[str]:
+    # The console script the package installs, as staff run it; `python -m kiosk.cli` without one.
+    script = Path(sys.executable).with_name("kiosk")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "kiosk.cli"]
 
 
 def export_command(store_path: Path, out: Path, fmt: str, config: Path) -> float:
     begin = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "kiosk.export.cli", "export", "--config", str(config), "--store",
-                    str(store_path), "--format", fmt, "--out", str(out)], check=True, cwd=PROJECT,
-                   stdout=subprocess.DEVNULL)
+    subprocess.run([*_kiosk_command(), "export", "--config", str(config), "--store", str(store_path), "--format",
+                    fmt, "--out", str(out)], check=True, cwd=PROJECT, stdout=subprocess.DEVNULL)
     return time.perf_counter() - begin
 
 
@@ -182,13 +190,15 @@ def main() -> int:
         csv_ok = ours / base <= CSV_TARGET
         report(f"CSV export of {RECORDS:,} records (export_store, in process)", ours, "s", "sqlite3 -csv, same rows",
                base, target=f"ratio <= {CSV_TARGET:g}", ok=csv_ok)
-        stream = store_stream_only(store)
-        report("  of which Store.iter_records alone (building the Record objects)", stream, "s",
+        stream = store_lines_only(store)
+        report("  of which Store.export_lines alone (SQLite rendering the lines)", stream, "s",
                "sqlite3 -csv, same rows", base, target="(for information)")
-        command = export_command(store, tmp / "command.csv", "csv", config)
+        command = min(export_command(store, tmp / "command.csv", "csv", config) for _ in range(2))
+        assert (tmp / "command.csv").read_bytes() == (tmp / "export.csv").read_bytes(), "the two CSV exports differ"
+        command_ok = command / base <= CSV_TARGET
         report("`kiosk export --format csv` (whole process: start-up, config, content, store open)", command, "s",
-               "sqlite3 -csv, same rows", base, target="(for information)")
-        ok &= csv_ok
+               "sqlite3 -csv, same rows", base, target=f"ratio <= {CSV_TARGET:g}", ok=command_ok)
+        ok &= csv_ok and command_ok
         for path in tmp.glob("*.csv"):
             path.unlink()
 

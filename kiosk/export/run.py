@@ -120,8 +120,9 @@ def _export_store_csv(store, out: Path | str, *, exhibits: Iterable[Exhibit], se
     finals = [out, summary_path(out)]
     cols = columns(include_free_text)
     period, exhibit_id, poll_id = selection.period, selection.exhibit_id, selection.poll_id
-    # An empty poll or exhibit id filters nothing in export_records; to the store, only None does.
-    chosen = dict(since=period.since, until=period.until, poll_id=poll_id or None, exhibit_id=exhibit_id or None)
+    # The selection the other formats get: the store filters the poll as iter_records does, and
+    # an empty exhibit id ("/poll") filters nothing, as in export_records.
+    chosen = dict(since=period.since, until=period.until, poll_id=poll_id, exhibit_id=exhibit_id or None)
     with atomic_paths(*finals) as temps:
         with store.export_lines(include_free_text=include_free_text, **chosen) as lines, \
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-tallies") as pool:
@@ -133,8 +134,15 @@ def _export_store_csv(store, out: Path | str, *, exhibits: Iterable[Exhibit], se
             tallies = pool.submit(store.vote_tallies, upto=lines.upto, **chosen)
             count = write_lines(temps[0], lines, cols)
             builder = SummaryBuilder()
-            for row in tallies.result():
-                builder.add_tally(*row)
+            rows = tallies.result()
+            if any(row[7] for row in rows):
+                # A vote SQLite cannot count as Python does (see Store.vote_tallies): count them
+                # all in Python, from the same snapshot, as export_records does.
+                for record in lines.votes():
+                    builder.add(record)
+            else:
+                for exhibit, poll, version, suspect, answer, votes, voters, _unusual in rows:
+                    builder.add_tally(exhibit, poll, version, suspect, answer, votes, voters)
         summaries = builder.summaries(exhibits, exhibit_id=exhibit_id, poll_id=poll_id)
         write_summaries(temps[1], summaries)
     return ExportResult(format="csv", paths=finals, records=count, summaries=summaries)

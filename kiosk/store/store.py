@@ -353,8 +353,7 @@ class Store:
         except BaseException:
             conn.close()
             raise
-        tail = " FROM records" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY kiosk_id, seq"
-        return ExportLines(conn, _export_line_sql(include_free_text), tail, params, max(1, batch), upto,
+        return ExportLines(conn, _export_line_sql(include_free_text), where, params, max(1, batch), upto,
                            include_free_text)
 
     def vote_tallies(self, *, since: dt.datetime | str | None = None, until: dt.datetime | str | None = None,
@@ -362,10 +361,14 @@ class Store:
                      upto: int | None = None) -> list[tuple]:
         """Votes counted per (exhibit, poll, question version, suspect or not, answer), by SQLite.
 
-        Rows `(exhibit_id, poll_id, question_version, suspect, answer, count, voters)`, ids ""
-        where NULL. `answer` is None on the row that carries voters whose vote has no answers;
-        a multi-choice vote counts once per ticked answer, and once among the `voters` of
-        exactly one of its rows. Suspect means flagged as a burst, as in `poll_counts`.
+        Rows `(exhibit_id, poll_id, question_version, suspect, answer, count, voters, unusual)`,
+        ids "" where NULL. `answer` is None on the row that carries voters whose vote has no
+        answers; a multi-choice vote counts once per ticked answer, and once among the `voters`
+        of exactly one of its rows. Suspect means flagged as a burst, as in `poll_counts`.
+        `unusual` counts votes that this cannot count the way `kiosk.export.SummaryBuilder`
+        does from records: a payload SQLite does not take for JSON (Python's json writes NaN,
+        for one), or answers other than a list of strings. The kiosk never writes such votes;
+        a caller that finds any counts the votes itself (`ExportLines.votes()`).
 
         `upto` is `ExportLines.upto`: only records up to that rowid, so that this, run on its own
         connection (in another thread, beside the export), counts exactly the records of the
@@ -379,15 +382,26 @@ class Store:
             params.append(upto)
         self._reading()
         conn = _open_reader(self.path, self._connect)
-        try:
+
+        def tally(payload: str, unreadable: str) -> list[tuple]:
             return conn.execute(
                 "SELECT COALESCE(r.exhibit_id, ''), COALESCE(r.poll_id, ''), COALESCE(r.question_version, ''), "
                 "instr(r.flags, ?) > 0, a.value, COUNT(a.value), "
                 # each record's first row of json_each has key 0, or key NULL when it has no answers
-                "SUM(a.key IS NULL OR a.key = 0) "
-                "FROM records r LEFT JOIN json_each(r.payload, '$.answers') a "
+                "SUM(a.key IS NULL OR a.key = 0), "
+                f"SUM({unreadable} NOT (a.type IS NULL OR (a.type = 'text' AND typeof(a.key) = 'integer') "
+                "OR (a.type = 'null' AND a.key IS NULL))) "
+                f"FROM records r LEFT JOIN json_each({payload}, '$.answers') a "
                 f"WHERE {' AND '.join(where)} GROUP BY 1, 2, 3, 4, 5",
                 [_SUSPECT, *params]).fetchall()
+
+        try:
+            try:
+                return tally("r.payload", "")
+            except sqlite3.OperationalError:
+                # A payload that is not JSON to SQLite ("malformed JSON"): count again, reading
+                # each payload twice, which the usual case need not pay for.
+                return tally("iif(json_valid(r.payload), r.payload, '{}')", "NOT json_valid(r.payload) OR")
         finally:
             conn.close()
 
@@ -774,15 +788,14 @@ def _export_line_sql(include_free_text: bool) -> str:
         "CASE flags WHEN '[]' THEN NULL ELSE (SELECT group_concat(value, ';') FROM json_each(flags)) END",
     ]
     if include_free_text:
-        texts = " ".join(
-            # printf's %s stops at a NUL character; Python keeps it: odd.
-            f"WHEN '{kind}' THEN iif(instr(payload ->> '$.{name}', char(0)), {_ODD}, {_export_text('$.' + name)})"
-            for kind, name in FREE_TEXT_FIELDS.items())
+        texts = " ".join(f"WHEN '{kind}' THEN {_export_text('$.' + name)}" for kind, name in FREE_TEXT_FIELDS.items())
         cells.append(f"CASE kind {texts} END")
     line = f"printf('{','.join('%s' for _ in cells)}', {', '.join(cells)})"
-    # A payload SQLite does not read as JSON (Python's json writes NaN and Infinity, for one)
-    # makes the whole line odd instead of failing the export.
-    return f"CAST(CASE WHEN json_valid(payload) AND (flags = '[]' OR json_valid(flags)) THEN {line} ELSE {_ODD} END AS BLOB)"
+    # The whole line is odd, rather than the export failing or a cell wrong, when SQLite does not
+    # read the payload as JSON (Python's json writes NaN and Infinity, for one), or when it holds
+    # a NUL character (SQLite's JSON ends the text there, Python keeps the rest).
+    return (f"CAST(CASE WHEN json_valid(payload) AND NOT instr(payload, '\\u0000') "
+            f"AND (flags = '[]' OR json_valid(flags)) THEN {line} ELSE {_ODD} END AS BLOB)")
 
 
 def _export_where(since, until, poll_id, exhibit_id, prefix: str = "") -> tuple[list[str], list]:
@@ -813,14 +826,14 @@ class ExportLines:
     a "," inside a cell, must therefore not be used as it is: the caller renders those records
     itself, from `records(positions)`.
 
-    Rendering in SQLite is what makes a large CSV export fast: building a Record per row in
-    Python takes three times as long as SQLite takes to write the same CSV.
+    Rendering in SQLite is what makes a large CSV export fast: with a Record built per row in
+    Python, the export took three times as long as the sqlite3 shell's CSV of the same rows.
     """
 
-    def __init__(self, conn: sqlite3.Connection, line_sql: str, tail_sql: str, params: list, batch: int,
+    def __init__(self, conn: sqlite3.Connection, line_sql: str, where: list[str], params: list, batch: int,
                  upto: int, include_free_text: bool):
         self._conn: sqlite3.Connection | None = conn
-        self._line_sql, self._tail_sql, self._params, self._batch = line_sql, tail_sql, params, batch
+        self._line_sql, self._where, self._params, self._batch = line_sql, where, params, batch
         # The highest rowid in this snapshot: `Store.vote_tallies(upto=...)` counts the same records.
         self.upto = upto
         self.columns = EXPORT_COLUMNS + ((EXPORT_FREE_TEXT_COLUMN,) if include_free_text else ())
@@ -830,8 +843,9 @@ class ExportLines:
         self._start = self._size = 0     # the last batch: its position in the stream and its length
 
     def __iter__(self) -> Iterator[list[bytes]]:
-        self._cursor = self._open().execute(f"SELECT {self._line_sql}{self._tail_sql}", self._params)
+        self._cursor = self._open().execute(f"SELECT {self._line_sql}{self._from()}", self._params)
         self._cursor.arraysize = self._batch
+        self._keyed, self._rowids, self._start, self._size = False, None, 0, 0
         while rows := self._cursor.fetchmany():
             self._start += self._size
             self._size = len(rows)
@@ -845,11 +859,13 @@ class ExportLines:
     def records(self, positions: Iterable[int]) -> list[Record]:
         """The records of the lines at `positions` in the batch last yielded, from the same snapshot."""
         conn = self._open()
+        if self._cursor is None:
+            raise ValueError("ExportLines.records() names lines of the batch last yielded; iterate first")
         if self._rowids is None:
-            # The rowids cost a sixth of the reading, and nearly every export needs none. The
+            # Reading the rowids costs about 6% more, and nearly every export needs none. The
             # first time some are needed, the rest of the stream is read with them, from the
             # start of this batch: the order (kiosk_id, seq) is unique, so the rows are the same.
-            cursor = conn.execute(f"SELECT rowid, {self._line_sql}{self._tail_sql} LIMIT -1 OFFSET ?",
+            cursor = conn.execute(f"SELECT rowid, {self._line_sql}{self._from()} LIMIT -1 OFFSET ?",
                                   [*self._params, self._start])
             cursor.arraysize = self._batch
             self._rowids = [row[0] for row in cursor.fetchmany(self._size)]
@@ -863,6 +879,15 @@ class ExportLines:
                                 f"({', '.join('?' for _ in chunk)})", chunk).fetchall()
             found.update((row[0], _record(row[1:])) for row in rows)
         return [found[rowid] for rowid in wanted]
+
+    def votes(self) -> Iterator[Record]:
+        """The selected votes as records, from the same snapshot, in seq order."""
+        votes = self._from("kind = 'vote'")
+        cursor = self._open().execute(f"SELECT {_COLUMNS}{votes}", self._params)
+        cursor.arraysize = self._batch
+        while rows := cursor.fetchmany():
+            for row in rows:
+                yield _record(row)
 
     def close(self) -> None:
         if self._conn is not None:
@@ -879,3 +904,7 @@ class ExportLines:
         if self._conn is None:
             raise StoreClosedError("the export's read of the store was closed")
         return self._conn
+
+    def _from(self, *also: str) -> str:
+        where = [*also, *self._where]
+        return " FROM records" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY kiosk_id, seq"
