@@ -6,16 +6,30 @@
 Never imports kivy; the staff screen and `kiosk export` both call these.
 """
 
-from .cells import neutralise
+import importlib
+
+# Eager: the function `columns` shares its name with its module, which would otherwise shadow it.
 from .columns import BASE_COLUMNS, FREE_TEXT_COLUMN, columns
-from .csv_out import summary_path
-from .errors import BadDateError, ExportError, OutputPathError, StoreNotFoundError, UnknownFormatError
-from .media import find_removable_media
-from .period import Period, parse_day, period_from_days
-from .run import FORMATS, ExportResult, Selection, export_records, export_store, open_store
-from .summary import AnswerCount, PollSummary, SummaryBuilder
-from .verify import VerifyResult, verify_export
-from .xlsx_out import EXCEL_MAX_ROWS
+
+# Where each name lives. Loaded on first use: every `kiosk` command imports the export's
+# command line, and `kiosk run` should not load the exporters at start-up.
+_HOMES = {
+    "neutralise": "cells", "summary_path": "csv_out", "BadDateError": "errors", "ExportError": "errors", "OutputPathError": "errors",
+    "StoreNotFoundError": "errors", "UnknownFormatError": "errors", "find_removable_media": "media",
+    "Period": "period", "parse_day": "period", "period_from_days": "period", "FORMATS": "run",
+    "ExportResult": "run", "Selection": "run", "export_records": "run", "export_store": "run",
+    "open_store": "run", "AnswerCount": "summary", "PollSummary": "summary", "SummaryBuilder": "summary",
+    "VerifyResult": "verify", "verify_export": "verify", "EXCEL_MAX_ROWS": "xlsx_out",
+}
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "AnswerCount", "BASE_COLUMNS", "BadDateError", "EXCEL_MAX_ROWS", "ExportError", "ExportResult", "FORMATS",

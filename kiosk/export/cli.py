@@ -1,7 +1,8 @@
 """`kiosk export`: the command line over `export_store`.
 
-Hooked into `kiosk/cli.py` with `add_export_command(commands)`; `python -m kiosk.export.cli`
-runs it alone with the same exit codes (0 ok, 1 the export failed, 2 usage or config error).
+Hooked into `kiosk/cli.py` with `add_export_command(commands)`. The export machinery is
+imported only when the command runs: every `kiosk` command builds this parser, and `kiosk run`
+should not pay for exports at start-up.
 """
 
 from __future__ import annotations
@@ -10,13 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.core.errors import KioskError
-
-from .atomic import check_target
-from .csv_out import summary_path
-from .errors import OutputPathError
-from .period import period_from_days
-from .run import FORMATS, Selection, export_store, open_store
+FORMATS = ("csv", "xlsx", "json")  # the same as kiosk.export.run.FORMATS (a test keeps them equal)
 
 DESCRIPTION = """\
 Write the poll results (one summary per poll and question version, suspect votes counted
@@ -60,6 +55,11 @@ def cmd_export(args) -> int:
     from kiosk.core.config import load_config
     from kiosk.core.content_loader import load_content
 
+    from .atomic import check_target
+    from .csv_out import summary_path
+    from .period import period_from_days
+    from .run import Selection, export_store, open_store
+
     fmt = args.format or _format_from_suffix(args.out)
     period = period_from_days(args.since, args.until)
     out = check_target(args.out)
@@ -86,28 +86,10 @@ def cmd_export(args) -> int:
 
 
 def _format_from_suffix(out: Path) -> str:
+    from .errors import OutputPathError
+
     suffix = out.suffix.lower().lstrip(".")
     if suffix in FORMATS:
         return suffix
     raise OutputPathError(f"--format: not given and the --out suffix '{out.suffix}' is none of "
                           f"{', '.join('.' + f for f in FORMATS)}; pass --format csv, xlsx or json")
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="kiosk")
-    add_export_command(parser.add_subparsers(metavar="COMMAND"))
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return 2
-    try:
-        return args.handler(args)
-    except KioskError as error:
-        print(f"kiosk: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())

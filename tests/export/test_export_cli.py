@@ -110,3 +110,9 @@ def test_store_option_overrides_the_config(config, filled_store, tmp_path):
                         "--poll", "stadtlabor/zufriedenheit", "--since", "2020-01-01")
     assert result.returncode == 0, result.stderr
     assert "wrote 2 records and 1 poll summary" in result.stdout
+
+
+def test_cli_formats_match_the_exporters():
+    from kiosk.export import cli, run
+
+    assert cli.FORMATS == run.FORMATS
