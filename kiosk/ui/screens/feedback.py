@@ -23,7 +23,8 @@ class FeedbackScreen(Screen):
 
     def on_kv_post(self, base_widget):
         App.get_running_app().bind(layer=lambda *a: self._build_ratings())
-        self._entry = self.ids.entry
+        # ids hold weak references: keep the field alive ourselves while it is off the screen.
+        self._entry = self.ids.entry.__self__
         self.ids.holder.remove_widget(self._entry)
 
     def on_writing(self, screen, writing):
