@@ -48,7 +48,6 @@ TEXTS: dict[str, LocalizedText] = {
     "preparing_sub": _t("Bitte schauen Sie bald wieder vorbei. Das Team im StadtLABOR hilft Ihnen gern.",
                         "Please come back soon. The StadtLABOR team is happy to help.",
                         "Kommen Sie bitte später wieder. Das Team im Stadt·labor hilft Ihnen gerne."),
-    "more_about": _t("Mehr erfahren", "Learn more", "Mehr lesen"),
     "take_part": _t("Mitmachen", "Take part", "Mit·machen"),
     "answer_poll": _t("Umfrage", "Poll", "Frage"),
     "give_feedback": _t("Bewerten", "Rate this", "Sagen Sie uns Ihre Meinung"),

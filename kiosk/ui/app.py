@@ -221,10 +221,6 @@ class KioskApp(App):
 
     # --- navigation -------------------------------------------------------------------------
 
-    @property
-    def manager(self) -> ScreenManager:
-        return self.root
-
     def go(self, name: str, **kwargs) -> None:
         if name in ("home", "events", "staff"):
             self.record(self.visits.leave_exhibit())

@@ -21,7 +21,6 @@ class Recorder:
         self.problem: str | None = None
         self.store = None
         self.writer = None
-        self.failures = 0
         try:
             self.store = Store.open(store_path, kiosk_id, app_version=app_version)
             self.writer = StoreWriter(self.store)
@@ -48,11 +47,9 @@ class Recorder:
         self.writer.submit(draft, lambda result: Clock.schedule_once(lambda dt: self._done(result, on_done)))
 
     def _done(self, result, on_done) -> None:
-        if not isinstance(result, Record):
-            self.failures += 1
-            self.problem = f"{type(result).__name__}: {result}"
-        else:
-            self.problem = None if self.failures == 0 else self.problem
+        # The latest write decides: a full disk that has space again is no longer a problem
+        # (the store keeps its own alert of the time it was full).
+        self.problem = None if isinstance(result, Record) else f"{type(result).__name__}: {result}"
         if on_done is not None:
             on_done(result)
 

@@ -32,6 +32,12 @@ def open_poll_by_type(kiosk, poll_type):
     return exhibit, poll
 
 
+def type_keys(kiosk, labels):
+    """Tap the on-screen keys with these labels, one after another."""
+    for label in labels:
+        kiosk.tap(next(k for k in kiosk.walk() if isinstance(k, Key) and kiosk.visible(k) and k.text == label))
+
+
 def answer_widgets(kiosk):
     screen = kiosk.app.root.get_screen("poll")
     return [w for w in screen.ids.answers.children[::-1] if isinstance(w, (ChoiceButton, BigAnswer))]
@@ -83,8 +89,7 @@ def test_feedback_with_a_typed_comment(fresh):
     assert app.root.current == "feedback"
     fresh.tap(next(w for w in fresh.walk() if isinstance(w, BigAnswer) and w.answer == "4"))
     fresh.tap(fresh.find(text="Möchten Sie noch etwas dazu schreiben? (freiwillig)"))
-    for letter in ["G", "r", "o", "ß", "a", "r", "t", "i", "g"]:
-        fresh.tap(next(k for k in fresh.walk() if isinstance(k, Key) and k.text == letter and fresh.visible(k)))
+    type_keys(fresh, ["G", "r", "o", "ß", "a", "r", "t", "i", "g"])
     fresh.screenshot("feedback-writing")
     fresh.tap(fresh.find(text="Absenden"))
     screen = app.root.get_screen("feedback")
@@ -101,9 +106,7 @@ def test_idea_with_umlauts_and_a_phone_number_is_flagged(fresh):
     fresh.tap(next(w for w in fresh.walk() if isinstance(w, ActionRow) and w.kind == "Idee einbringen"))
     assert app.root.current == "idea"
     assert "Bitte keine Namen, Adressen oder Telefonnummern." in fresh.screen_text()
-    for letter in list("Bänke") + ["Leerzeichen"] + list("0292112345"):
-        key = next(k for k in fresh.walk() if isinstance(k, Key) and fresh.visible(k) and k.text == letter)
-        fresh.tap(key)
+    type_keys(fresh, list("Bänke") + ["Leerzeichen"] + list("0292112345"))
     fresh.screenshot("idea-writing")
     fresh.tap(fresh.find(text="Absenden"))
     screen = app.root.get_screen("idea")
@@ -118,8 +121,7 @@ def test_half_written_idea_is_discarded_when_the_visit_ends(fresh):
     app.start_visit()
     app.go("idea", exhibit_id="friedhof-der-zukunft")
     fresh.settle()
-    for letter in "Geheim":
-        fresh.tap(next(k for k in fresh.walk() if isinstance(k, Key) and fresh.visible(k) and k.text == letter))
+    type_keys(fresh, "Geheim")
     count = len(records(fresh, Kind.IDEA))
     fresh.tap(fresh.find(text="Fertig"))
     assert app.root.current == "attract"
