@@ -28,8 +28,8 @@ prepare_kivy(Path(tempfile.mkdtemp(prefix="bench-kivy-")), fullscreen=False, siz
 
 
 def kiosk_app():
+    """As `kiosk run` starts it: the content is read and checked after the first frame."""
     from kiosk.core.config import load_config
-    from kiosk.core.content_loader import load_content
     from kiosk.ui.app import KioskApp
 
     folder = Path(tempfile.mkdtemp(prefix="bench-kiosk-"))
@@ -37,7 +37,7 @@ def kiosk_app():
     config_path.write_text(f'[content]\nroot = "{PROJECT}"\n[store]\npath = "{folder}/kiosk.sqlite3"\n',
                            encoding="utf-8")
     config = load_config(config_path)
-    return KioskApp(config, load_content(config.content.root), kiosk_mode=True)
+    return KioskApp(config, kiosk_mode=True)
 
 
 def bare_app():
@@ -96,7 +96,7 @@ def embedded():
     runTouchApp(embedded=True)
     # A kiosk waits in its attract loop before the first visitor: let start-up work finish.
     deadline = time.monotonic() + 30
-    while (not app.all_screens_built or app.images._waiting) and time.monotonic() < deadline:
+    while (not app.started or app.images._waiting) and time.monotonic() < deadline:
         EventLoop.idle()
     return app, EventLoop
 

@@ -10,13 +10,18 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .core.config import Config, load_config
-from .core.content_loader import LoadedContent, load_content
 from .core.errors import ContentRootError, KioskError, UsageError
 from .export.cli import add_export_command
 
+if TYPE_CHECKING:
+    from .core.content_loader import LoadedContent
+
+# The content loader (pydantic) is imported by the commands that read content: `kiosk run`
+# reads its content after the first frame, and that frame should not wait for the import.
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -119,6 +124,8 @@ def cmd_validate(args) -> int:
     if not root.is_dir():
         raise ContentRootError(f"content root {root} is not a folder; pass --content ROOT (the folder holding "
                                "exhibits/) or set [content] root in the config")
+    from .core.content_loader import load_content
+
     content = load_content(root)
     if args.json:
         print(json.dumps(validation_report(content), ensure_ascii=False, indent=2))
@@ -176,7 +183,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_simulate(args) -> int:
-    from .core.config import Config
+    from .core.content_loader import load_content
     from .simulate import simulate
     from .store import Store, StoreWriter
 

@@ -1,80 +1,101 @@
-"""The kiosk's settings, read from config.toml and validated.
+"""The kiosk's settings, read from config.toml and checked.
 
 Relative paths resolve against the folder of the config file, so a kiosk can be
 started from anywhere. Unknown keys and wrong types are errors naming the key.
+
+Plain dataclasses and a small checker rather than pydantic: the settings are read
+before the kiosk's first frame, and importing pydantic would cost that frame about
+a tenth of a second (the content, which does use pydantic, loads after it).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-
-from .content_model import LAYERS
 from .errors import ConfigError
-from .problems import format_loc
-
-Layer = Literal["de", "en", "ls"]
+from .terms import LAYERS
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+def _rule(default, **rule):
+    """A key's default and how its value is checked: `between=(low, high)`, `one_of=(...)`,
+    `pattern=regex` with `shape=` saying in words what the pattern wants."""
+    return field(default=default, metadata=rule)
 
 
-class KioskSection(_Section):
-    id: Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$")] = "kiosk-01"
-    name: str = "StadtLABOR Kiosk"
-    default_language: Layer = "de"
-    idle_timeout_s: int = Field(default=60, ge=10, le=3600)
-    fullscreen: bool = True
-    show_cursor: bool = False
+@dataclass(frozen=True)
+class KioskSection:
+    id: str = _rule("kiosk-01", pattern=r"[a-z0-9][a-z0-9-]{0,62}",
+                    shape="lowercase letters, digits and hyphens, starting with a letter or digit")
+    name: str = _rule("StadtLABOR Kiosk")
+    default_language: str = _rule("de", one_of=LAYERS)
+    idle_timeout_s: int = _rule(60, between=(10, 3600))
+    fullscreen: bool = _rule(True)
+    show_cursor: bool = _rule(False)
 
 
-class ContentSection(_Section):
-    root: Path = Path(".")
+@dataclass(frozen=True)
+class ContentSection:
+    root: Path = _rule(Path("."))
 
 
-class StoreSection(_Section):
-    path: Path = Path("var/kiosk.sqlite3")
+@dataclass(frozen=True)
+class StoreSection:
+    path: Path = _rule(Path("var/kiosk.sqlite3"))
 
 
-class SyncSection(_Section):
-    central_url: str = ""
-    token: str = ""
-    interval_s: int = Field(default=60, ge=5, le=86400)
+@dataclass(frozen=True)
+class SyncSection:
+    central_url: str = _rule("")
+    token: str = _rule("")
+    interval_s: int = _rule(60, between=(5, 86400))
 
 
-class PhoneSection(_Section):
-    public_url: Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+(/\S*)?$")] = \
-        "https://stadtlabor.example.org"
+@dataclass(frozen=True)
+class PhoneSection:
+    public_url: str = _rule("https://stadtlabor.example.org", pattern=r"https?://[^\s/]+(/\S*)?",
+                            shape="a web address starting with http:// or https://")
 
 
-class StaffSection(_Section):
-    pin_hash: str = ""
+@dataclass(frozen=True)
+class StaffSection:
+    pin_hash: str = _rule("")
 
 
-class ParticipationSection(_Section):
-    vote_cooldown_s: int = Field(default=20, ge=0, le=3600)
-    idea_max_chars: int = Field(default=600, ge=50, le=5000)
-    free_text_retention_days: int = Field(default=180, ge=1, le=3650)
-    show_suspect_votes: bool = False
+@dataclass(frozen=True)
+class ParticipationSection:
+    vote_cooldown_s: int = _rule(20, between=(0, 3600))
+    idea_max_chars: int = _rule(600, between=(50, 5000))
+    free_text_retention_days: int = _rule(180, between=(1, 3650))
+    show_suspect_votes: bool = _rule(False)
 
 
-class Config(_Section):
-    kiosk: KioskSection = KioskSection()
-    content: ContentSection = ContentSection()
-    store: StoreSection = StoreSection()
-    sync: SyncSection = SyncSection()
-    phone: PhoneSection = PhoneSection()
-    staff: StaffSection = StaffSection()
-    participation: ParticipationSection = ParticipationSection()
+@dataclass(frozen=True)
+class Config:
+    kiosk: KioskSection = field(default_factory=KioskSection)
+    content: ContentSection = field(default_factory=ContentSection)
+    store: StoreSection = field(default_factory=StoreSection)
+    sync: SyncSection = field(default_factory=SyncSection)
+    phone: PhoneSection = field(default_factory=PhoneSection)
+    staff: StaffSection = field(default_factory=StaffSection)
+    participation: ParticipationSection = field(default_factory=ParticipationSection)
     path: Path | None = None  # the file it was read from; not a key in the file
 
     @property
     def standalone(self) -> bool:
         return not self.sync.central_url
+
+    def replace(self, **changes) -> Config:
+        """A copy with some sections (or `path`) replaced."""
+        return dataclasses.replace(self, **changes)
+
+
+SECTIONS: dict[str, type] = {f.name: f.default_factory for f in dataclasses.fields(Config)
+                             if f.name != "path"}
+TYPE_WORDS = {str: "text in quotes", int: "a whole number", bool: "true or false", Path: "a path in quotes"}
 
 
 def load_config(path: Path | str) -> Config:
@@ -90,39 +111,53 @@ def load_config(path: Path | str) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: TOML syntax error: {error}") from None
-    if "path" in data:
-        raise ConfigError(f"{path}: path: unknown key 'path'; remove it")
-    data = _paths_as_path(data)
-    try:
-        config = Config.model_validate(data)
-    except ValidationError as error:
-        lines = [f"{path}: {_describe(err)}" for err in error.errors(include_url=False)]
-        raise ConfigError("\n".join(lines)) from None
+    sections, problems = {}, []
+    for name, value in data.items():
+        if name not in SECTIONS:
+            problems.append(f"{name}: unknown key; check the spelling (docs/configuration.md lists every key)")
+        elif not isinstance(value, dict):
+            problems.append(f"{name}: must be a section [{name}], got {value!r}")
+        else:
+            sections[name] = _section(name, SECTIONS[name], value, problems)
+    if problems:
+        raise ConfigError("\n".join(f"{path}: {problem}" for problem in problems))
+    config = Config(**sections)
     base = path.resolve().parent
-    return config.model_copy(update={
-        "path": path.resolve(),
-        "content": config.content.model_copy(update={"root": base / config.content.root}),
-        "store": config.store.model_copy(update={"path": base / config.store.path}),
-    })
+    return config.replace(
+        path=path.resolve(),
+        content=ContentSection(root=base / config.content.root),
+        store=StoreSection(path=base / config.store.path),
+    )
 
 
-def _paths_as_path(data: dict) -> dict:
-    # TOML has no path type; strict models would refuse the string.
-    data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
-    for section, key in (("content", "root"), ("store", "path")):
-        value = data.get(section, {}).get(key) if isinstance(data.get(section), dict) else None
-        if isinstance(value, str):
-            data[section][key] = Path(value)
-    return data
+def _section(name: str, cls: type, values: dict, problems: list[str]):
+    kinds = {f.name: f for f in dataclasses.fields(cls)}
+    checked = {}
+    for key, value in values.items():
+        where = f"[{name}] {key}"
+        spec = kinds.get(key)
+        if spec is None:
+            problems.append(f"{where}: unknown key; check the spelling (docs/configuration.md lists every key)")
+            continue
+        problem = _problem(spec, value)
+        if problem:
+            problems.append(f"{where}: {problem}, got {value!r}")
+        else:
+            checked[key] = Path(value) if spec.type == "Path" else value
+    return cls(**checked)
 
 
-def _describe(err: dict) -> str:
-    loc = tuple(err["loc"])
-    section, key = (f"[{loc[0]}]", ".".join(map(str, loc[1:]))) if len(loc) > 1 else ("", format_loc(loc))
-    where = f"{section} {key}".strip()
-    kind = err["type"]
-    if kind == "extra_forbidden":
-        return f"{where}: unknown key; check the spelling (docs/configuration.md lists every key)"
-    if kind == "literal_error":
-        return f"{where}: must be one of {', '.join(LAYERS)}, got {err.get('input')!r}"
-    return f"{where}: {err['msg']}, got {err.get('input')!r}"
+def _problem(spec: dataclasses.Field, value) -> str | None:
+    kind = {"str": str, "int": int, "bool": bool, "Path": Path}[spec.type]
+    # TOML has no path type: a path is text. A bool is not a number here, though Python says so.
+    wanted = str if kind is Path else kind
+    if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
+        return f"must be {TYPE_WORDS[kind]}"
+    rule = spec.metadata
+    if "one_of" in rule and value not in rule["one_of"]:
+        return f"must be one of {', '.join(rule['one_of'])}"
+    if "between" in rule and not rule["between"][0] <= value <= rule["between"][1]:
+        return f"must be between {rule['between'][0]} and {rule['between'][1]}"
+    if "pattern" in rule and not re.fullmatch(rule["pattern"], value):
+        return f"must be {rule['shape']}"
+    return None

@@ -10,15 +10,14 @@ import datetime as dt
 import hashlib
 import json
 import re
-from enum import Enum
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.functional_validators import PlainValidator
 
-LAYERS: tuple[str, ...] = ("de", "en", "ls")
-DEFAULT_LAYER = "de"
-LAYER_NAMES = {"de": "Deutsch", "en": "English", "ls": "Leichte Sprache"}
+from .terms import (  # noqa: F401  (re-exported: the content's vocabulary lives there)
+    DEFAULT_LAYER, FIXED_ANSWERS, LAYER_NAMES, LAYERS, STATUS_LABELS, PollType, ProjectStatus,
+)
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
@@ -42,35 +41,6 @@ class LocalizedText(_Strict):
 
     def has(self, layer: str) -> bool:
         return bool(getattr(self, layer, None))
-
-
-class ProjectStatus(str, Enum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-
-
-STATUS_LABELS: dict[ProjectStatus, LocalizedText] = {
-    ProjectStatus.PLANNED: LocalizedText(de="In Planung", en="Planned", ls="Die Stadt plant das."),
-    ProjectStatus.IN_PROGRESS: LocalizedText(de="In Umsetzung", en="In progress", ls="Die Stadt macht das gerade."),
-    ProjectStatus.DONE: LocalizedText(de="Umgesetzt", en="Done", ls="Das ist fertig."),
-}
-
-
-class PollType(str, Enum):
-    SINGLE = "single"
-    MULTI = "multi"
-    SCALE = "scale"
-    SMILEY = "smiley"
-    YESNO = "yesno"
-
-
-# Poll types whose answers are fixed by the type; the editor gives no options.
-FIXED_ANSWERS: dict[PollType, tuple[str, ...]] = {
-    PollType.SCALE: ("1", "2", "3", "4", "5"),
-    PollType.SMILEY: ("1", "2", "3", "4"),
-    PollType.YESNO: ("yes", "no"),
-}
 
 
 def _toml_date(value):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from .content_model import LAYERS
+from .terms import LAYERS
 
 
 def phone_url(public_url: str, exhibit_id: str, layer: str) -> str:

@@ -5,14 +5,14 @@ Content texts come from the exhibit files; these are the words around them.
 
 from __future__ import annotations
 
-from .content_model import LocalizedText
+from .terms import Words
 
 
-def _t(de: str, en: str, ls: str) -> LocalizedText:
-    return LocalizedText(de=de, en=en, ls=ls)
+def _t(de: str, en: str, ls: str) -> Words:
+    return Words(de=de, en=en, ls=ls)
 
 
-TEXTS: dict[str, LocalizedText] = {
+TEXTS: dict[str, Words] = {
     "welcome": _t("Willkommen im StadtLABOR", "Welcome to the StadtLABOR", "Willkommen im Stadt·labor"),
     "welcome_sub": _t("Digitale Projekte der Stadt Soest entdecken und mitreden",
                       "Discover the digital projects of the city of Soest and have your say",

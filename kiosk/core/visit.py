@@ -12,10 +12,14 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
-from .content_model import Exhibit, Poll, PollType
+from .terms import PollType
 from .privacy import looks_like_contact_data
 from .records import Flag, Kind, RecordDraft
+
+if TYPE_CHECKING:
+    from .content_model import Exhibit, Poll
 
 # Faster than a person reads a question and answers it: such votes are kept but flagged.
 MIN_ANSWER_S = 1.0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kivy.app import App
 from kivy.clock import Clock
@@ -16,10 +17,9 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import __version__
 from kiosk.core.config import Config
-from kiosk.core.content_loader import LoadedContent, load_content
-from kiosk.core.content_model import LocalizedText
 from kiosk.core.palette import HIGH_CONTRAST, STANDARD, rgba
 from kiosk.core.staff_pin import PinGate
+from kiosk.core.terms import Words
 from kiosk.core.ui_text import text
 
 from .image_cache import ImageCache
@@ -29,6 +29,10 @@ from .idle import IdleWatch
 from .recorder import Recorder
 from .quiet_gc import QuietCollector
 from .staff_gesture import CornerHold
+
+if TYPE_CHECKING:
+    from kiosk.core.content_loader import LoadedContent
+    from kiosk.core.content_model import LocalizedText
 
 KEY_ESCAPE = 27
 SCREENS = {  # name -> (module in kiosk.ui.screens, class)
@@ -77,8 +81,10 @@ class KioskApp(App):
     unit = NumericProperty(16)       # spacing unit
     touch = NumericProperty(88)      # smallest touch target (at least 15 mm)
 
-    def __init__(self, config: Config, content: LoadedContent, *, kiosk_mode: bool = True,
+    def __init__(self, config: Config, content: LoadedContent | None = None, *, kiosk_mode: bool = True,
                  pin_gate: PinGate | None = None, **kwargs):
+        """`content` None: the content is read and checked in the background right after the
+        first frame (as `kiosk run` does); until then the attract screen shows its welcome."""
         super().__init__(**kwargs)
         self.colors = Colors()
         self.colors.use(STANDARD)
@@ -92,9 +98,11 @@ class KioskApp(App):
         self.idle = IdleWatch(self, timeout_s=config.kiosk.idle_timeout_s, countdown_s=10)
         self.collector = QuietCollector()
         participation = config.participation
-        self.visits = Visits(content.version, vote_cooldown_s=participation.vote_cooldown_s,
+        self.visits = Visits(content.version if content else "", vote_cooldown_s=participation.vote_cooldown_s,
                              idea_max_chars=participation.idea_max_chars)
         self.recorder: Recorder | None = None
+        self._visit_waiting = False  # a tap on the welcome before the content was in
+        self._unbuilt: list[str] = list(SCREENS)
         self.title = f"StadtLABOR Kiosk – {config.kiosk.name}"
 
     # --- building ---------------------------------------------------------------------------
@@ -107,13 +115,13 @@ class KioskApp(App):
             Window.show_cursor = self.kiosk_config.kiosk.show_cursor
         manager = ScreenManager(transition=NoTransition())
         self.root = manager
-        # Only the first screen is built before the first frame; the others follow one per
-        # frame right after, so the kiosk is on screen and answering touches sooner.
+        # Only the first screen is built before the first frame; the content, the store and the
+        # other screens follow right after, so the kiosk is on screen and answering touches sooner.
         manager.current = self.screen(self.start_screen()).name
         self._unbuilt = [name for name in SCREENS if not manager.has_screen(name)]
         # A callback scheduled now runs before the first frame is drawn; one scheduled from
-        # there runs after it. The rest of the start-up waits until the kiosk is on screen.
-        Clock.schedule_once(lambda dt: Clock.schedule_once(self._build_next_screen, 0), 0)
+        # there runs after it.
+        Clock.schedule_once(lambda dt: Clock.schedule_once(self._after_first_frame, 0), 0)
         self.corner = CornerHold(on_hold=self.open_staff_gate)
         Window.bind(on_touch_down=self._on_any_touch_down, on_touch_up=self._on_any_touch_up,
                     on_touch_move=self._on_any_touch_move)
@@ -127,13 +135,63 @@ class KioskApp(App):
             self.root.add_widget(getattr(module, class_name)(name=name))
         return self.root.get_screen(name)
 
-    def _build_next_screen(self, dt) -> None:
-        if self.recorder is None:
-            # Opened after the first frame: checking a large store must not delay the screen.
-            self._open_recorder()
-            self._announce_ready()
+    def _after_first_frame(self, dt) -> None:
+        # Both in threads of their own: checking the content or a large store must not hold
+        # up a frame or a touch.
+        self.recorder = Recorder(self.store_path, self.kiosk_config.kiosk.id, __version__,
+                                 on_open=lambda: Clock.schedule_once(self._recorder_opened, 0))
+        if self.content is None:
+            self._load_content_in_background()
+        else:
+            self._content_loaded(self.content)
+
+    def _load_content_in_background(self) -> None:
+        from .background import in_background
+
+        def load():
+            from kiosk.core.content_loader import load_content
+
+            return load_content(self.kiosk_config.content.root)
+
+        in_background(load, self._content_loaded, name="kiosk-content-load")
+
+    def _content_loaded(self, content) -> None:
+        if isinstance(content, BaseException):  # load_content reports problems, it does not raise
+            raise content
+        first = self.visits.content_version == ""
+        self.content = content
+        self.visits.content_version = content.version
+        self.images.clear()
+        wanted = self.start_screen()
+        current = self.root.current
+        if current in ("attract", "preparing") and current != wanted:
+            self.root.current = self.screen(wanted).name
+        elif current == "attract":
+            self.root.current_screen.refresh()
+        if self._visit_waiting:
+            self._visit_waiting = False
+            if wanted == "attract":
+                self.start_visit()
+        if first:
             Clock.schedule_once(self._build_next_screen, 0)
-            return
+            self._announce_if_ready()
+        else:
+            self._prefetch_pictures()
+
+    def _recorder_opened(self, dt) -> None:
+        self._redact_old_free_text()
+        # Once a day as well: a kiosk may run for weeks without a restart.
+        Clock.schedule_interval(lambda dt: self._redact_old_free_text(), 24 * 3600)
+        self._announce_if_ready()
+
+    def _redact_old_free_text(self) -> None:
+        from .background import in_background
+
+        retention = self.kiosk_config.participation.free_text_retention_days
+        in_background(lambda: self.recorder.redact_old_free_text(retention), lambda blanked: None,
+                      name="kiosk-redact")
+
+    def _build_next_screen(self, dt) -> None:
         while self._unbuilt:
             name = self._unbuilt.pop(0)
             if not self.root.has_screen(name):
@@ -174,8 +232,15 @@ class KioskApp(App):
     def all_screens_built(self) -> bool:
         return not self._unbuilt
 
+    @property
+    def started(self) -> bool:
+        """Content in, store opened (or found unusable), every screen built."""
+        return self.content is not None and self.recorder is not None and self.recorder.opened \
+            and not self._unbuilt
+
     def start_screen(self) -> str:
-        return "attract" if self.content and self.content.exhibits else "preparing"
+        # Before the content is in, the attract screen shows its welcome.
+        return "attract" if self.content is None or self.content.exhibits else "preparing"
 
     def _update_sizes(self, *args) -> None:
         width, height = Window.size
@@ -209,7 +274,7 @@ class KioskApp(App):
         """UI text in `layer`; kv passes app.layer so the binding follows language switches."""
         return text(key, layer, **values)
 
-    def pick(self, localized: LocalizedText | None, layer: str | None = None) -> str:
+    def pick(self, localized: LocalizedText | Words | None, layer: str | None = None) -> str:
         if localized is None:
             return ""
         return localized.get(layer or self.layer)
@@ -231,6 +296,9 @@ class KioskApp(App):
         self.idle.watching = name not in ("attract", "preparing")
 
     def start_visit(self) -> None:
+        if self.content is None:  # tapped in the moment before the content was in
+            self._visit_waiting = True
+            return
         self.visits.start(self.layer)
         self.go("home")
 
@@ -244,18 +312,8 @@ class KioskApp(App):
 
     def record(self, draft, on_done=None) -> None:
         """Hand a draft to the store's writer (None is nothing to record)."""
-        if draft is None:
-            return
-        if self.recorder is None:
-            self._open_recorder()
-        self.recorder.record(draft, on_done)
-
-    def _open_recorder(self) -> None:
-        self.recorder = Recorder(self.store_path, self.kiosk_config.kiosk.id, __version__)
-        retention = self.kiosk_config.participation.free_text_retention_days
-        self.recorder.redact_old_free_text(retention)
-        # Once a day as well: a kiosk may run for weeks without a restart.
-        Clock.schedule_interval(lambda dt: self.recorder.redact_old_free_text(retention), 24 * 3600)
+        if draft is not None:
+            self.recorder.record(draft, on_done)
 
     def end_visit(self, reason: str = "idle") -> None:
         """Forget the visitor: language, toggles, scroll positions, typed text and unconfirmed
@@ -291,11 +349,17 @@ class KioskApp(App):
     def _staff_ok(self) -> None:
         self.go("staff")
 
-    def reload_content(self) -> LoadedContent:
-        self.images.clear()
-        self.content = load_content(self.kiosk_config.content.root)
-        self._prefetch_pictures()
-        return self.content
+    def reload_content(self, on_done=None) -> None:
+        """Read and check the content again in the background; `on_done()` runs once it is in."""
+        def loaded(content):
+            self._content_loaded(content)
+            if on_done is not None:
+                on_done()
+
+        from .background import in_background
+        from kiosk.core.content_loader import load_content
+
+        in_background(lambda: load_content(self.kiosk_config.content.root), loaded, name="kiosk-content-reload")
 
     @property
     def version(self) -> str:
@@ -329,11 +393,14 @@ class KioskApp(App):
         # Alt+F4 and the window manager's close arrive here; in kiosk mode they are refused.
         return self.kiosk_mode
 
-    def _announce_ready(self) -> None:
-        # One line for whoever started the kiosk (a terminal, systemd's journal, a test).
+    def _announce_if_ready(self) -> None:
+        # One line for whoever started the kiosk (a terminal, systemd's journal, a test), once
+        # the content is in and the store is open (or known to be unusable).
+        if self.content is None or not self.recorder.opened or getattr(self, "_announced", False):
+            return
+        self._announced = True
         content = self.content
-        recording = "recording" if self.recorder is None or self.recorder.available else \
-            f"NOT RECORDING ({self.recorder.problem})"
+        recording = "recording" if self.recorder.available else f"NOT RECORDING ({self.recorder.problem})"
         print(f"kiosk ready: {len(content.exhibits)} exhibits ({content.invalid_count} invalid items), "
               f"content version {content.version}, store {self.store_path}, {recording}", flush=True)
 

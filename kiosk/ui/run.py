@@ -1,4 +1,4 @@
-"""Start the kiosk: one instance per store, content loaded, Kivy prepared, then the app."""
+"""Start the kiosk: one instance per store, Kivy prepared, then the app (which loads the content)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import tempfile
 from pathlib import Path
 
 from kiosk.core.config import Config
-from kiosk.core.content_loader import load_content
 from kiosk.core.instance_lock import InstanceLock
 
 from . import prepare_kivy
@@ -31,10 +30,10 @@ def kivy_home(store_path: Path) -> Path:
 def run_kiosk(config: Config, *, windowed: bool = False, size: tuple[int, int] | None = None) -> int:
     fullscreen = config.kiosk.fullscreen and not windowed
     with InstanceLock.for_store(config.store.path):
-        content = load_content(config.content.root)
         prepare_kivy(kivy_home(config.store.path), fullscreen=fullscreen,
                      size=size or (None if fullscreen else (1280, 800)))
         from .app import KioskApp
 
-        KioskApp(config, content, kiosk_mode=fullscreen).run()
+        # The content is read and checked right after the first frame, in the background.
+        KioskApp(config, kiosk_mode=fullscreen).run()
     return 0

@@ -18,7 +18,6 @@ from kiosk.ui import prepare_kivy  # noqa: E402  (no kivy import happens here)
 prepare_kivy(_KIVY_HOME, fullscreen=False, size=(1920, 1080))
 
 from kiosk.core.config import load_config  # noqa: E402
-from kiosk.core.content_loader import load_content  # noqa: E402
 from kiosk.core.staff_pin import PinGate, hash_pin  # noqa: E402
 
 STAFF_PIN = "2468"
@@ -59,11 +58,12 @@ def kiosk(kiosk_config):
 
     from .harness import Driver
 
-    app = KioskApp(kiosk_config, load_content(kiosk_config.content.root), kiosk_mode=True,
-                   pin_gate=PinGate(kiosk_config.staff.pin_hash, clock=CLOCK))
+    # As `kiosk run` starts it: no content yet; it is read in the background after the first frame.
+    app = KioskApp(kiosk_config, kiosk_mode=True, pin_gate=PinGate(kiosk_config.staff.pin_hash, clock=CLOCK))
     app._run_prepare()
     runTouchApp(embedded=True)
     driver = Driver(app, SCREENSHOTS)
+    driver.wait(lambda: app.started, what="content loaded, store opened, screens built")
     driver.settle()
     yield driver
     stopTouchApp()

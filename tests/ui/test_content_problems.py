@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 
+from kiosk.core.config import ContentSection
 from kiosk.core.content_loader import load_content
 
 pytestmark = pytest.mark.ui
@@ -55,10 +56,12 @@ def test_staff_reload_picks_up_fixed_content(fresh, swap_content, content_copy, 
     app = fresh.app
     shutil.rmtree(content_copy / "exhibits" / "maengelmelder")
     config = app.kiosk_config
-    moved = config.model_copy(update={"content": config.content.model_copy(update={"root": content_copy})})
+    moved = config.replace(content=ContentSection(root=content_copy))
     monkeypatch.setattr(app, "kiosk_config", moved)
     app.go("staff")
     fresh.settle()
+    before = app.content
     fresh.tap(fresh.find(text="Inhalte neu laden"))
+    fresh.wait(lambda: app.content is not before, what="the reloaded content")
     assert app.content.exhibit("maengelmelder") is None
     assert len(app.content.exhibits) == 10

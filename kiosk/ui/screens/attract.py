@@ -24,12 +24,18 @@ class AttractScreen(Screen):
 
     def featured(self):
         content = App.get_running_app().content
+        if content is None:  # the first moments after start: the welcome alone
+            return []
         exhibits = [e for e in content.exhibits if e.featured] or content.exhibits
         return [e for e in exhibits if e.media] or exhibits
 
     def on_pre_enter(self, *args):
         self._show(0)
         self._timer = Clock.schedule_interval(self._next, SLIDE_S)
+
+    def refresh(self) -> None:
+        """The content came in (or changed): begin again with the first featured exhibit."""
+        self._show(0)
 
     def on_leave(self, *args):
         self._timer.cancel()

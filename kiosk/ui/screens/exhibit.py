@@ -6,7 +6,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
-from kiosk.core.content_model import STATUS_LABELS
+from kiosk.core.terms import STATUS_LABELS
 from kiosk.core.handoff import phone_url
 from kiosk.core.ui_text import text
 from kiosk.core.visit import VoteBlock

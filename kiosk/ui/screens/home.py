@@ -9,7 +9,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.screenmanager import Screen
 
 from kiosk.core.content_loader import TIMEZONE
-from kiosk.core.content_model import STATUS_LABELS
+from kiosk.core.terms import STATUS_LABELS
 
 from ..widgets import load_kv
 from ..widgets import common, picture, top_bar  # noqa: F401  (classes used in the kv)

@@ -4,7 +4,7 @@ from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
-from kiosk.core.content_model import PollType
+from kiosk.core.terms import PollType
 from kiosk.core.records import Record
 from kiosk.core.ui_text import text
 from kiosk.core.visit import VoteBlock

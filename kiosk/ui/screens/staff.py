@@ -108,8 +108,8 @@ class StaffScreen(Screen):
         self.export_message = message
 
     def reload(self):
-        App.get_running_app().reload_content()
-        self.refresh()
+        self.problems = "Inhalte werden neu gelesen und geprüft …"
+        App.get_running_app().reload_content(on_done=self.refresh)
 
     def leave(self):
         App.get_running_app().end_visit("staff")
