@@ -102,6 +102,7 @@ class KioskApp(App):
                              idea_max_chars=participation.idea_max_chars)
         self.recorder: Recorder | None = None
         self._visit_waiting = False  # a tap on the welcome before the content was in
+        self.warmed_up = False  # the first visit's work (QR codes, Markdown, pictures) done ahead
         self._unbuilt: list[str] = list(SCREENS)
         self.title = f"StadtLABOR Kiosk – {config.kiosk.name}"
 
@@ -207,16 +208,22 @@ class KioskApp(App):
         content = self.content
         paths = [str(content.media_path(e.media[0].path)) for e in content.exhibits if e.media]
         self.images.prefetch(paths)
+        self.warmed_up = False
         self._warm_up(list(self._warm_up_steps()))
 
     def _warm_up_steps(self):
-        """Work the first visit to each exhibit would otherwise do on the tap: its QR codes and
-        its body's Markdown, in every layer. One step per frame while the kiosk waits."""
+        """Work that would otherwise fall on a visitor's tap or on the waiting attract loop: each
+        exhibit's QR codes and Markdown in every layer, the attract loop's pictures. One step
+        per frame while the kiosk waits."""
         from kiosk.core.handoff import phone_url
         from kiosk.core.markup import cached_blocks
 
         from .widgets.qr_code import qr_texture
 
+        if self.root.has_screen("attract"):
+            # The attract loop's pictures at the size shown there (laid out by now), decoded
+            # once rather than one per change while the kiosk waits.
+            yield self.screen("attract").prefetch_pictures
         public_url = self.kiosk_config.phone.public_url
         for exhibit in self.content.exhibits:
             for layer in ("de", "en", "ls"):
@@ -227,6 +234,8 @@ class KioskApp(App):
         if steps:
             steps.pop(0)()
             Clock.schedule_once(lambda dt: self._warm_up(steps), 0)
+        else:
+            self.warmed_up = True
 
     @property
     def all_screens_built(self) -> bool:

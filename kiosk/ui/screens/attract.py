@@ -14,6 +14,7 @@ from ..widgets import load_kv
 from ..widgets import common, picture  # noqa: F401  (classes used in the kv)
 
 SLIDE_S = 16.0  # time to read a title and its summary; each change is one frame
+PREFETCH_AFTER_S = 1.0  # the next picture is decoded once this one is laid out (its size known)
 
 
 class AttractScreen(Screen):
@@ -37,6 +38,12 @@ class AttractScreen(Screen):
         """The content came in (or changed): begin again with the first featured exhibit."""
         self._show(0)
 
+    def prefetch_pictures(self) -> None:
+        """Decode every featured picture at the size it is shown here, once laid out."""
+        for path in map(self._picture, self.featured()):
+            if path:
+                self.ids.picture.prefetch(path)
+
     def on_leave(self, *args):
         self._timer.cancel()
 
@@ -57,8 +64,8 @@ class AttractScreen(Screen):
         self.summary = exhibit.summary.get(layer)
         self.image_path = self._picture(exhibit)
         upcoming = self._picture(exhibits[(index + 1) % len(exhibits)])
-        if upcoming:  # decoded now, so the next change is one frame, not a frame and a wait
-            app.images.prefetch([upcoming])
+        if upcoming:  # decoded ahead at the size it is shown, so the next change is a single frame
+            Clock.schedule_once(lambda dt: self.ids.picture.prefetch(upcoming), PREFETCH_AFTER_S)
 
     @staticmethod
     def _picture(exhibit) -> str:

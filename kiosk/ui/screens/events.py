@@ -25,11 +25,15 @@ class EventColumn(BoxLayout):
 class EventsScreen(Screen):
     def show(self):
         app = App.get_running_app()
-        columns = self.ids.columns
-        columns.clear_widgets()
         upcoming = app.content.upcoming_events(dt.datetime.now(TIMEZONE))
         # The screen may not be laid out yet when it is filled: decide by the window's width.
         count = 2 if Window.width > app.fs_body * 55 else 1
+        self.ids.scroll.scroll_y = 1
+        if (upcoming, count) == getattr(self, "_shown", None):
+            return  # the same cards as last time: built cards are kept (building them costs)
+        self._shown = (upcoming, count)
+        columns = self.ids.columns
+        columns.clear_widgets()
         # Cards differ in height; columns that fill independently keep the gaps even.
         stacks = [EventColumn() for _ in range(count)]
         for i, event in enumerate(upcoming):
@@ -39,7 +43,6 @@ class EventsScreen(Screen):
             stack.bind(height=self._fit_columns)
         self._fit_columns()
         self.ids.empty.opacity = 0 if upcoming else 1
-        self.ids.scroll.scroll_y = 1
 
     def _fit_columns(self, *args):
         columns = self.ids.columns

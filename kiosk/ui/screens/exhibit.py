@@ -13,6 +13,7 @@ from kiosk.core.visit import VoteBlock
 
 from ..widgets import load_kv
 from ..widgets import body_view, common, picture, qr_code, top_bar  # noqa: F401  (classes used in the kv)
+from ..widgets.reuse import Spares
 
 
 class ActionRow(ButtonBehavior, BoxLayout):
@@ -21,6 +22,10 @@ class ActionRow(ButtonBehavior, BoxLayout):
     kind = StringProperty("")
     title = StringProperty("")
     done = BooleanProperty(False)
+    action = ObjectProperty(None)  # called on release; a property, so a row can be used again
+
+    def on_release(self):
+        self.action()
 
 
 class ContactRow(BoxLayout):
@@ -44,6 +49,7 @@ class ExhibitScreen(Screen):
     has_actions = BooleanProperty(False)
 
     def on_kv_post(self, base_widget):
+        self.spares = Spares()
         App.get_running_app().bind(layer=lambda *a: self.refresh())
 
     def show(self, exhibit_id: str | None = None):
@@ -81,32 +87,33 @@ class ExhibitScreen(Screen):
         """The ways to take part: each poll, the rating, the idea prompt."""
         app = App.get_running_app()
         box = self.ids.actions
-        box.clear_widgets()
+        self.spares.put_back(box)
+        take = self.spares.take
         exhibit = self.exhibit
         for poll in exhibit.polls:
             check = app.visits.check_vote(exhibit, poll)
             if check.block is VoteBlock.CLOSED:
                 continue
             done = check.block is VoteBlock.ALREADY_VOTED
-            box.add_widget(ActionRow(kind=text("answer_poll", layer), title=poll.question.get(layer), done=done,
-                                     on_release=lambda row, p=poll: app.open_poll(exhibit.id, p.id)))
+            box.add_widget(take(ActionRow, kind=text("answer_poll", layer), title=poll.question.get(layer), done=done,
+                                action=lambda p=poll: app.open_poll(exhibit.id, p.id)))
         if exhibit.feedback:
-            box.add_widget(ActionRow(kind=text("give_feedback", layer), title=text("feedback_question", layer),
-                                     on_release=lambda row: app.go("feedback", exhibit_id=exhibit.id)))
+            box.add_widget(take(ActionRow, kind=text("give_feedback", layer), title=text("feedback_question", layer),
+                                done=False, action=lambda: app.go("feedback", exhibit_id=exhibit.id)))
         if exhibit.idea is not None:
-            box.add_widget(ActionRow(kind=text("give_idea", layer), title=exhibit.idea.prompt.get(layer),
-                                     on_release=lambda row: app.go("idea", exhibit_id=exhibit.id)))
+            box.add_widget(take(ActionRow, kind=text("give_idea", layer), title=exhibit.idea.prompt.get(layer),
+                                done=False, action=lambda: app.go("idea", exhibit_id=exhibit.id)))
         self.has_actions = bool(box.children)
 
     def _fill_contacts(self, layer: str):
         box = self.ids.contacts
-        box.clear_widgets()
+        self.spares.put_back(box)
         for contact in self.exhibit.contacts:
             parts = [contact.role.get(layer)] if contact.role else []
             parts += [p for p in (contact.email, contact.phone) if p]
-            box.add_widget(ContactRow(name=contact.name, details="\n".join(parts)))
+            box.add_widget(self.spares.take(ContactRow, name=contact.name, details="\n".join(parts)))
         for link in self.exhibit.links:
-            box.add_widget(ContactRow(name=link.label.get(layer), details=link.url))
+            box.add_widget(self.spares.take(ContactRow, name=link.label.get(layer), details=link.url))
         self.has_contacts = bool(self.exhibit.contacts or self.exhibit.links)
 
     def reset(self):

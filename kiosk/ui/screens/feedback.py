@@ -40,14 +40,17 @@ class FeedbackScreen(Screen):
         self.reset()
 
     def _build_ratings(self):
+        """The five rating buttons: made once, then only their words and selection change."""
         layer = App.get_running_app().layer
         low, high = SCALE_WORDS.get(layer, SCALE_WORDS["de"])
         box = self.ids.ratings
-        box.clear_widgets()
-        for value in range(1, 6):
-            caption = low if value == 1 else high if value == 5 else ""
-            box.add_widget(BigAnswer(answer=str(value), text=str(value), caption=caption,
-                                     selected=value == self.rating, on_release=self.tap))
+        if not box.children:
+            for value in range(1, 6):
+                box.add_widget(BigAnswer(answer=str(value), text=str(value), on_release=self.tap))
+        for button in box.children:
+            value = int(button.answer)
+            button.caption = low if value == 1 else high if value == 5 else ""
+            button.selected = value == self.rating
 
     def tap(self, button):
         if self.state != "asking":

@@ -64,11 +64,15 @@ class HomeScreen(Screen):
         self.build_events()
 
     def build_events(self):
+        """What is on next; rebuilt only when that changed (an event began, content reloaded)."""
         app = App.get_running_app()
+        upcoming = app.content.upcoming_events(dt.datetime.now(TIMEZONE))[:NEXT_EVENTS]
+        if upcoming == getattr(self, "_shown_events", None):
+            return
+        self._shown_events = upcoming
         box = self.ids.next_events
         box.clear_widgets()
-        now = dt.datetime.now(TIMEZONE)
-        for event in app.content.upcoming_events(now)[:NEXT_EVENTS]:
+        for event in upcoming:
             box.add_widget(EventRow(event=event))
 
     def on_pre_enter(self, *args):

@@ -10,6 +10,7 @@ from kiosk.core.markup import cached_blocks
 
 from . import common  # noqa: F401  (style classes used in the kv)
 from . import load_kv
+from .reuse import Spares
 
 
 class BodyParagraph(Label):
@@ -30,8 +31,12 @@ FIRST_BLOCKS = 6  # about a screenful: what a visitor sees before scrolling
 class BodyView(BoxLayout):
     markdown = StringProperty("")
 
+    def __init__(self, **kwargs):
+        self.spares = Spares()
+        super().__init__(**kwargs)
+
     def on_markdown(self, *args):
-        self.clear_widgets()
+        self.spares.put_back(self)
         blocks = cached_blocks(self.markdown)
         # The first screenful is laid out with the tap; the rest, below the fold, on the next
         # frame, so the screen the visitor looks at appears sooner.
@@ -45,17 +50,18 @@ class BodyView(BoxLayout):
         # Kivy's default width of 100 px; markup is switched on only where a block has tags.
         width = self.width
         unit = App.get_running_app().unit
+        take = self.spares.take
         for block in blocks:
             if block.kind == "heading":
-                self.add_widget(BodyHeading(text=block.text, markup=block.has_tags, width=width))
+                self.add_widget(take(BodyHeading, markup=block.has_tags, text=block.text, width=width))
             elif block.kind in ("bullet", "number"):
                 marker = f"{block.number}." if block.kind == "number" else "•"
-                item = BodyItem(marker=marker, width=width, padding=[unit * 2 * (block.level - 1), 0, 0, 0])
+                item = take(BodyItem, marker=marker, width=width, padding=[unit * 2 * (block.level - 1), 0, 0, 0])
                 item.ids.text.markup = block.has_tags
                 item.ids.text.text = block.text
                 self.add_widget(item)
             else:
-                self.add_widget(BodyParagraph(text=block.text, markup=block.has_tags, width=width))
+                self.add_widget(take(BodyParagraph, markup=block.has_tags, text=block.text, width=width))
 
 
 load_kv(__file__)

@@ -13,7 +13,15 @@ class Picture(Image):
         kwargs.setdefault("fit_mode", "cover")
         super().__init__(**kwargs)
         self._trigger = Clock.create_trigger(self._request, 0)
-        self.bind(path=self._trigger, size=self._trigger)
+        self.bind(path=self._path_changed, size=self._trigger)
+
+    def _path_changed(self, *args):
+        # A picture already on screen has its size: a decoded picture is swapped in the same
+        # frame as the texts around it (a trigger would draw a second frame, which costs).
+        if self.texture is not None:
+            self._request()
+        else:
+            self._trigger()
 
     def _request(self, *args):
         if not self.path or self.width < 2 or self.height < 2:
@@ -22,6 +30,11 @@ class Picture(Image):
         wanted = self.path
         App.get_running_app().images.request(wanted, self.width, self.height,
                                              lambda texture: self._show(wanted, texture))
+
+    def prefetch(self, path: str) -> None:
+        """Decode `path` now at this widget's size, to be shown later without a wait."""
+        if self.width >= 2 and self.height >= 2:
+            App.get_running_app().images.request(path, self.width, self.height, lambda texture: None)
 
     def _show(self, wanted: str, texture) -> None:
         if wanted == self.path:  # the widget may show another picture by now
