@@ -115,7 +115,7 @@ def embedded():
     runTouchApp(embedded=True)
     # A kiosk waits in its attract loop before the first visitor: let start-up work finish.
     deadline = time.monotonic() + 30
-    while (not app.started or app.images._waiting) and time.monotonic() < deadline:
+    while (not (app.started and app.warmed_up) or app.images._waiting) and time.monotonic() < deadline:
         EventLoop.idle()
     return app, EventLoop
 

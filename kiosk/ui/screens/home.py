@@ -45,6 +45,8 @@ class HomeScreen(Screen):
 
     def build_content(self):
         app = App.get_running_app()
+        if app.content is None:
+            return
         sections = self.ids.sections
         for child in list(sections.children):
             if isinstance(child, ThemeSection):

@@ -12,6 +12,7 @@ from kiosk.core.visit import VoteBlock
 from ..widgets import load_kv
 from ..widgets import answers, common, top_bar  # noqa: F401  (classes used in the kv)
 from ..widgets.answers import BigAnswer, ChoiceButton, ResultBar
+from ..widgets.reuse import Spares
 
 BLOCK_TEXT = {VoteBlock.ALREADY_VOTED: "already_voted", VoteBlock.COOLDOWN: "cooldown", VoteBlock.CLOSED: "closed"}
 
@@ -25,7 +26,11 @@ class PollScreen(Screen):
     voters = NumericProperty(0)
 
     def on_kv_post(self, base_widget):
+        self.spares = Spares()
         App.get_running_app().bind(layer=lambda *a: self.refresh())
+
+    def _tappable(self, widget) -> None:
+        widget.bind(on_release=self.tap)
 
     def show(self, exhibit_id: str, poll_id: str):
         app = App.get_running_app()
@@ -64,18 +69,18 @@ class PollScreen(Screen):
     def _build_answers(self, layer: str):
         poll = self.poll
         box = self.ids.answers
-        box.clear_widgets()
+        self.spares.put_back(box)
+        take = self.spares.take
         if poll.type in (PollType.SINGLE, PollType.MULTI):
             box.cols = 2 if len(poll.options) > 3 else 1
             for option in poll.options:
-                box.add_widget(ChoiceButton(answer=option.id, text=option.label.get(layer),
-                                            square=poll.type is PollType.MULTI,
-                                            selected=option.id in self.selected, on_release=self.tap))
+                box.add_widget(take(ChoiceButton, self._tappable, answer=option.id, text=option.label.get(layer),
+                                    square=poll.type is PollType.MULTI, selected=option.id in self.selected))
             return
         box.cols = len(poll.answer_ids())
         for answer in poll.answer_ids():
-            box.add_widget(BigAnswer(answer=answer, selected=answer in self.selected, on_release=self.tap,
-                                     **self._big_answer_words(answer, layer)))
+            words = {"mood": 0, "text": "", "caption": "", **self._big_answer_words(answer, layer)}
+            box.add_widget(take(BigAnswer, self._tappable, answer=answer, selected=answer in self.selected, **words))
 
     def _big_answer_words(self, answer: str, layer: str) -> dict:
         poll = self.poll
@@ -132,7 +137,7 @@ class PollScreen(Screen):
     def _show_results(self, layer: str):
         app = App.get_running_app()
         box = self.ids.results
-        box.clear_widgets()
+        self.spares.put_back(box)
         if not self.poll.show_results:
             self.voters = 0
             return
@@ -142,8 +147,8 @@ class PollScreen(Screen):
         self.voters = counts["voters"]
         for answer in self.poll.answer_ids():
             count = answers.get(answer, 0)
-            box.add_widget(ResultBar(text=self._answer_words(answer, layer), count=count,
-                                     share=count / total if total else 0))
+            box.add_widget(self.spares.take(ResultBar, text=self._answer_words(answer, layer), count=count,
+                                            share=count / total if total else 0))
 
     def _answer_words(self, answer: str, layer: str) -> str:
         poll = self.poll

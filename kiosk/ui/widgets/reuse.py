@@ -17,11 +17,15 @@ class Spares:
     def __init__(self):
         self._spare: dict[type, list] = defaultdict(list)
 
-    def take(self, cls: type, **properties):
-        """A widget of `cls` with `properties` set: a spare one if there is, else a new one."""
+    def take(self, cls: type, on_new=None, **properties):
+        """A widget of `cls` with `properties` set: a spare one if there is, else a new one,
+        which `on_new(widget)` may bind (bindings stay with a widget when it is used again)."""
         spare = self._spare[cls]
         if not spare:
-            return cls(**properties)
+            widget = cls(**properties)
+            if on_new is not None:
+                on_new(widget)
+            return widget
         widget = spare.pop()
         for name, value in properties.items():
             setattr(widget, name, value)
