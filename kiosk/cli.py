@@ -168,7 +168,7 @@ def cmd_status(args) -> int:
     from .store import Store
 
     config = _config(args)
-    store = Store.open(config.store.path, config.kiosk.id, app_version=__version__)
+    store = Store.open_for_reading(config.store.path, config.kiosk.id)  # leaves the store as it is
     try:
         health = store.health()
     finally:

@@ -157,7 +157,7 @@ def open_store(path: Path, kiosk_id: str):
                                  "the config")
     from kiosk.store import Store  # imported late: `kiosk export --help` must work without it
 
-    return Store.open(path, kiosk_id)
+    return Store.open_for_reading(path, kiosk_id)
 
 
 def _writer(fmt: str, temps: list[Path], cols, work: Path, xlsx_max_rows: int):

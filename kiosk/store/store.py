@@ -31,6 +31,7 @@ from kiosk.core.records import Flag, Kind, Record, RecordDraft
 
 from .errors import (
     StoreClosedError,
+    StoreError,
     StoreFullError,
     StoreNotWritableError,
     StorePragmaError,
@@ -170,6 +171,45 @@ class Store:
                 store.close()
                 raise
         return store
+
+    @classmethod
+    def open_for_reading(cls, path: Path | str, kiosk_id: str, *, connect: Connect | None = None) -> "Store":
+        """Open an existing store to read from it only, for exports and `kiosk status`.
+
+        Unlike `open` it creates nothing, upgrades nothing, records no boot, runs no integrity
+        check and never moves a damaged file aside: a command that reads must leave the store
+        as it found it (the kiosk may be running on it). Writing through it raises.
+        """
+        path = Path(path).absolute()
+        connect = connect or sqlite3.connect
+        if not path.is_file():
+            if not os.access(path.parent, os.W_OK):
+                raise StoreNotWritableError(
+                    f"{path}: no store here, and its folder is not writable, so the kiosk cannot create one; "
+                    "make the folder writable for the kiosk's user or set [store] path to a writable place")
+            raise StoreError(f"{path}: no store here; check [store] path in the config (the kiosk creates "
+                             "the store when it first starts)")
+        reader = _open_reader(path, connect)
+        try:
+            db = Database(reader, recursive_triggers=False, execute_plugins=False)
+            applied = {m.name for m in migrations.applied(db)}
+            known = {m.name for m in migrations._migrations}
+        except sqlite3.DatabaseError as error:
+            reader.close()
+            raise StoreError(f"{path}: cannot read this store ({error}); start the kiosk once (it moves a "
+                             "damaged store aside and tells staff) or give the file to IT") from error
+        if not applied:
+            reader.close()
+            raise StoreError(f"{path}: not a kiosk store (no kiosk tables in it); check [store] path")
+        if applied - known:
+            reader.close()
+            raise StoreError(f"{path}: written by a newer kiosk version ({', '.join(sorted(applied - known))}); "
+                             "update this installation before reading it")
+        if known - applied:
+            reader.close()
+            raise StoreError(f"{path}: written by an older kiosk version; start the kiosk once to upgrade it, "
+                             "then try again")
+        return cls(path, kiosk_id, None, reader, {}, "", utc_now, connect)
 
     # -- writing -------------------------------------------------------------------------
 
@@ -443,6 +483,8 @@ class Store:
     # -- internals -----------------------------------------------------------------------
 
     def _writing(self) -> sqlite3.Connection:
+        if self._conn is None and self._reader is not None:
+            raise StoreClosedError(f"{self.path}: the store was opened for reading only; nothing was written")
         if self._conn is None:
             raise StoreClosedError(f"{self.path}: the store was closed; nothing was written")
         return self._conn
