@@ -183,7 +183,8 @@ class Store:
         path = Path(path).absolute()
         connect = connect or sqlite3.connect
         if not path.is_file():
-            if not os.access(path.parent, os.W_OK):
+            existing = next(folder for folder in path.parents if folder.exists())  # the kiosk makes the rest
+            if not os.access(existing, os.W_OK):
                 raise StoreNotWritableError(
                     f"{path}: no store here, and its folder is not writable, so the kiosk cannot create one; "
                     "make the folder writable for the kiosk's user or set [store] path to a writable place")
@@ -209,7 +210,9 @@ class Store:
             reader.close()
             raise StoreError(f"{path}: written by an older kiosk version; start the kiosk once to upgrade it, "
                              "then try again")
-        return cls(path, kiosk_id, None, reader, {}, "", utc_now, connect)
+        # The file's journal mode, as the kiosk set it (synchronous is per connection: not the file's).
+        pragmas = {"journal_mode": reader.execute("PRAGMA journal_mode").fetchone()[0]}
+        return cls(path, kiosk_id, None, reader, pragmas, "", utc_now, connect)
 
     # -- writing -------------------------------------------------------------------------
 

@@ -104,6 +104,7 @@ class KioskApp(App):
         self._visit_waiting = False  # a tap on the welcome before the content was in
         self.warmed_up = False  # the first visit's work (QR codes, Markdown, pictures) done ahead
         self._unbuilt: list[str] = list(SCREENS)
+        self._building_started = False  # the screens after the first are built once content is in
         self.title = f"StadtLABOR Kiosk – {config.kiosk.name}"
 
     # --- building ---------------------------------------------------------------------------
@@ -146,20 +147,35 @@ class KioskApp(App):
         else:
             self._content_loaded(self.content)
 
-    def _load_content_in_background(self) -> None:
+    def _load_content_in_background(self, on_done=None) -> None:
         from .background import in_background
 
-        def load():
-            from kiosk.core.content_loader import load_content
+        def loaded(content):
+            self._content_loaded(content)
+            if on_done is not None:
+                on_done()
 
-            return load_content(self.kiosk_config.content.root)
+        in_background(self._read_content, loaded, name="kiosk-content-load")
 
-        in_background(load, self._content_loaded, name="kiosk-content-load")
+    def _read_content(self) -> LoadedContent:
+        """The content (in a background thread). `load_content` reports bad content as problems;
+        anything it raises all the same (a bug, an OS fault) becomes a problem for staff too,
+        so the kiosk stays on screen with its "being prepared" notice rather than crashing."""
+        from kiosk.core.content_loader import LoadedContent, load_content
+        from kiosk.core.problems import Problem
 
-    def _content_loaded(self, content) -> None:
-        if isinstance(content, BaseException):  # load_content reports problems, it does not raise
-            raise content
-        first = self.visits.content_version == ""
+        root = self.kiosk_config.content.root
+        try:
+            return load_content(root)
+        except Exception as error:  # noqa: BLE001
+            content = LoadedContent(root=root)
+            content.problems.append(Problem(str(root), "content", f"could not be read: {type(error).__name__}: "
+                                            f"{error}"))
+            return content
+
+    def _content_loaded(self, content: LoadedContent) -> None:
+        first = not self._building_started
+        self._building_started = True
         self.content = content
         self.visits.content_version = content.version
         self.images.clear()
@@ -360,15 +376,7 @@ class KioskApp(App):
 
     def reload_content(self, on_done=None) -> None:
         """Read and check the content again in the background; `on_done()` runs once it is in."""
-        def loaded(content):
-            self._content_loaded(content)
-            if on_done is not None:
-                on_done()
-
-        from .background import in_background
-        from kiosk.core.content_loader import load_content
-
-        in_background(lambda: load_content(self.kiosk_config.content.root), loaded, name="kiosk-content-reload")
+        self._load_content_in_background(on_done)
 
     @property
     def version(self) -> str:

@@ -96,3 +96,16 @@ def test_spares_hand_back_the_same_widget_with_new_properties():
     assert again is first and again.text == "zwei"
     assert made == [first]  # on_new ran for the new widget only
     assert spares.take(Label, text="drei") is not first
+
+
+def test_content_that_cannot_be_read_at_all_leaves_the_kiosk_on_screen_with_the_reason(fresh, monkeypatch):
+    # load_content reports bad content as problems; this guards against what it does not foresee.
+    import kiosk.core.content_loader as loader
+
+    def broken(root):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(loader, "load_content", broken)
+    content = fresh.app._read_content()
+    assert content.exhibits == []
+    assert "could not be read: OSError" in str(content.errors()[0])
