@@ -56,13 +56,19 @@ def main() -> int:
           f"p95 {taps['p95_ms']:.1f} ms, max {taps['max_ms']:.1f} ms  target p95 <= 100 ms  "
           f"{'PASS' if good else 'FAIL'}")
 
-    seconds = "10" if quick else "30"
-    kiosk_idle, _ = probe("idle", "kiosk", seconds)
-    bare_idle, _ = probe("idle", "bare", seconds)
-    good = kiosk_idle["cpu_seconds"] <= 1.5 * bare_idle["cpu_seconds"]
+    # Interleaved and repeated: on a shared 2-core machine the bare window alone varies by a
+    # factor of two from one 30-second run to the next (0.32-0.65 CPU s measured).
+    seconds, pairs = ("10", 1) if quick else ("30", 3)
+    kiosk_cpu, bare_cpu = [], []
+    for _ in range(pairs):
+        kiosk_cpu.append(probe("idle", "kiosk", seconds)[0]["cpu_seconds"])
+        bare_cpu.append(probe("idle", "bare", seconds)[0]["cpu_seconds"])
+    kiosk_idle, bare_idle = statistics.median(kiosk_cpu), statistics.median(bare_cpu)
+    good = kiosk_idle <= 1.5 * bare_idle
     ok &= good
-    report(f"CPU while attract waits ({seconds} s)", kiosk_idle["cpu_seconds"], "CPU s", "bare Kivy window",
-           bare_idle["cpu_seconds"], target="ratio <= 1.5", ok=good)
+    report(f"CPU while attract waits ({seconds} s, median of {pairs})", kiosk_idle, "CPU s", "bare Kivy window",
+           bare_idle, target="ratio <= 1.5", ok=good)
+    print(f"    runs: kiosk {kiosk_cpu}, bare {bare_cpu}")
 
     burst, _ = probe("burst", "50")
     good = burst["longest_frame_cpu_ms"] <= 50 and burst["acknowledged"] == burst["votes"]
