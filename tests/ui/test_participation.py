@@ -64,7 +64,28 @@ def test_each_poll_type_votes_thanks_and_shows_honest_results(fresh, poll_type):
     if poll.show_results:
         assert "Stimmen hier vor Ort, nicht repräsentativ" in text
         assert (f"{after} Stimmen" if after != 1 else "1 Stimme") in text
-    fresh.screenshot(f"poll-{poll_type.value}-thanks")
+    shot = fresh.screenshot(f"poll-{poll_type.value}-thanks")
+    assert_result_words_unobscured(fresh, shot)
+
+
+def assert_result_words_unobscured(kiosk, shot):
+    """Each result bar's answer words are readable: no bar fill drawn over them (a reused bar once
+    left its previous fill there)."""
+    from kivy.core.window import Window
+    from PIL import Image
+
+    from kiosk.ui.widgets.answers import ResultBar
+
+    image = Image.open(shot).convert("RGB")
+    accent = tuple(round(c * 255) for c in kiosk.app.colors.accent[:3])
+    for bar in (w for w in kiosk.walk() if isinstance(w, ResultBar) and kiosk.visible(w)):
+        words = bar.ids.words
+        x, y = words.to_window(*words.pos)
+        top = Window.height - (y + words.height)
+        box = image.crop((int(x), int(top), int(x + words.width), int(top + words.height)))
+        pixels = list(box.getdata())
+        near = sum(1 for p in pixels if all(abs(a - b) < 24 for a, b in zip(p, accent)))
+        assert near < 0.05 * len(pixels), f"bar fill over the words {bar.text!r}: {near} of {len(pixels)} pixels"
 
 
 def test_the_same_session_cannot_vote_twice(fresh):

@@ -46,7 +46,7 @@ class FeedbackScreen(Screen):
         box = self.ids.ratings
         if not box.children:
             for value in range(1, 6):
-                box.add_widget(BigAnswer(answer=str(value), text=str(value), on_release=self.tap))
+                box.add_widget(BigAnswer(answer=str(value), text=str(value), caption_room=True, on_release=self.tap))
         for button in box.children:
             value = int(button.answer)
             button.caption = low if value == 1 else high if value == 5 else ""

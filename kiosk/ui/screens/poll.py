@@ -78,9 +78,12 @@ class PollScreen(Screen):
                                     square=poll.type is PollType.MULTI, selected=option.id in self.selected))
             return
         box.cols = len(poll.answer_ids())
-        for answer in poll.answer_ids():
-            words = {"mood": 0, "text": "", "caption": "", **self._big_answer_words(answer, layer)}
-            box.add_widget(take(BigAnswer, self._tappable, answer=answer, selected=answer in self.selected, **words))
+        words = {answer: {"mood": 0, "text": "", "caption": "", **self._big_answer_words(answer, layer)}
+                 for answer in poll.answer_ids()}
+        caption_room = any(w["caption"] for w in words.values())
+        for answer, answer_words in words.items():
+            box.add_widget(take(BigAnswer, self._tappable, answer=answer, selected=answer in self.selected,
+                                caption_room=caption_room, **answer_words))
 
     def _big_answer_words(self, answer: str, layer: str) -> dict:
         poll = self.poll

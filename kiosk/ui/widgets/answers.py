@@ -26,6 +26,7 @@ class BigAnswer(ButtonBehavior, BoxLayout):
     caption = StringProperty("")
     selected = BooleanProperty(False)
     mood = NumericProperty(0)   # 1..4 draws a face; 0 shows `text` in large type
+    caption_room = BooleanProperty(False)  # keep the caption's line even where this one has none
 
 
 class Face(Widget):
