@@ -14,8 +14,10 @@ from kiosk.core.terms import STATUS_LABELS
 from ..widgets import load_kv
 from ..widgets import common, picture, top_bar  # noqa: F401  (classes used in the kv)
 from ..widgets.event_words import EventWords
+from ..widgets.text_fit import fit_lines
 
 NEXT_EVENTS = 3
+SUMMARY_LINES = 3  # on a tile
 
 
 class ExhibitTile(ButtonBehavior, BoxLayout):
@@ -24,6 +26,10 @@ class ExhibitTile(ButtonBehavior, BoxLayout):
 
     def status_text(self, layer: str) -> str:
         return STATUS_LABELS[self.exhibit.status].get(layer)
+
+    def summary_text(self, layer: str, width: float, font_size: float) -> str:
+        """The summary, shortened at a word with "…" to the three lines a tile has."""
+        return fit_lines(self.exhibit.summary.get(layer), int(width), int(font_size), SUMMARY_LINES)
 
     def on_release(self):
         App.get_running_app().open_exhibit(self.exhibit.id)
