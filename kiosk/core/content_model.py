@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 from pydantic.functional_validators import PlainValidator
 
 from .terms import (  # noqa: F401  (re-exported: the content's vocabulary lives there)
-    DEFAULT_LAYER, FIXED_ANSWERS, LAYER_NAMES, LAYERS, STATUS_LABELS, PollType, ProjectStatus,
+    DEFAULT_LAYER, FIXED_ANSWERS, LAYER_NAMES, LAYERS, STATUS_LABELS, InLayers, PollType, ProjectStatus,
 )
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
@@ -29,18 +29,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
-class LocalizedText(_Strict):
+class LocalizedText(InLayers, _Strict):
     """One text in the three layers; German is required, the others fall back to it."""
 
     de: Text
     en: Text | None = None
     ls: Text | None = None
-
-    def get(self, layer: str) -> str:
-        return getattr(self, layer, None) or self.de
-
-    def has(self, layer: str) -> bool:
-        return bool(getattr(self, layer, None))
 
 
 def _toml_date(value):

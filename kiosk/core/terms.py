@@ -16,20 +16,25 @@ DEFAULT_LAYER = "de"
 LAYER_NAMES = {"de": "Deutsch", "en": "English", "ls": "Leichte Sprache"}
 
 
-@dataclass(frozen=True)
-class Words:
-    """The kiosk's own words in the three layers (the content's texts are `LocalizedText`,
-    which reads the same way)."""
+class InLayers:
+    """Reading a text that has `de`, `en` and `ls`: German is required, the others fall back to it."""
 
     de: str
-    en: str | None = None
-    ls: str | None = None
 
     def get(self, layer: str) -> str:
         return getattr(self, layer, None) or self.de
 
     def has(self, layer: str) -> bool:
         return bool(getattr(self, layer, None))
+
+
+@dataclass(frozen=True)
+class Words(InLayers):
+    """The kiosk's own words in the three layers (the content's texts are `LocalizedText`)."""
+
+    de: str
+    en: str | None = None
+    ls: str | None = None
 
 
 class ProjectStatus(str, Enum):
