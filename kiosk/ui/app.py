@@ -254,10 +254,6 @@ class KioskApp(App):
             self.warmed_up = True
 
     @property
-    def all_screens_built(self) -> bool:
-        return not self._unbuilt
-
-    @property
     def started(self) -> bool:
         """Content in, store opened (or found unusable), every screen built."""
         return self.content is not None and self.recorder is not None and self.recorder.opened \

@@ -51,7 +51,9 @@ class StaffScreen(Screen):
     @staticmethod
     def _store_summary(app) -> str:
         recorder = app.recorder
-        if recorder is None or not recorder.available:
+        if recorder is None or not recorder.opened:
+            return "Aufzeichnung: der Speicher wird gerade geöffnet und geprüft …"
+        if not recorder.available:
             return "Aufzeichnung: NICHT MÖGLICH"
         health = recorder.health()
         outbox = health.get("outbox", {})
