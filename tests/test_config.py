@@ -31,6 +31,12 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
     ('[kiosk]\nfullscreen = "yes"\n', "[kiosk] fullscreen"),
     ('[sink]\ncentral_url = ""\n', "sink: unknown key"),
     ('[kiosk\n', "TOML syntax error"),
+    ('[kiosk]\nidle_timeout_s = true\n', "[kiosk] idle_timeout_s: must be a whole number, got True"),
+    ('[kiosk]\nidle_timeout_s = 5\n', "[kiosk] idle_timeout_s: must be between 10 and 3600, got 5"),
+    ('[kiosk]\nid = "Kiosk 1"\n', "[kiosk] id: must be lowercase letters, digits and hyphens"),
+    ('[phone]\npublic_url = "ftp://x"\n', "[phone] public_url: must be a web address"),
+    ('[store]\npath = 3\n', "[store] path: must be a path in quotes, got 3"),
+    ('kiosk = 1\n', "kiosk: must be a section [kiosk], got 1"),
 ])
 def test_bad_config_names_the_key(tmp_path, text, named):
     path = tmp_path / "config.toml"
@@ -39,3 +45,11 @@ def test_bad_config_names_the_key(tmp_path, text, named):
         load_config(path)
     assert named in str(caught.value)
     assert str(path) in str(caught.value)
+
+
+def test_every_problem_is_named_at_once(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text('[kiosk]\nidle_timeout_s = 5\nfullscreen = 1\n[sync]\ninterval_s = 1\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value).count(str(path)) == 3
