@@ -13,6 +13,8 @@ import os
 import uuid
 from pathlib import Path
 
+from kiosk.core.files import fsync_path
+
 from .errors import ExportError, OutputPathError
 
 PART_SUFFIX = ".part"
@@ -44,7 +46,7 @@ def atomic_paths(*finals: Path):
     try:
         yield temps
         for temp in temps:
-            _fsync(temp)
+            fsync_path(temp)
         for temp, final in zip(temps, finals):
             os.replace(temp, final)
         # The renames themselves must reach the stick before staff pull it.
@@ -65,25 +67,11 @@ def _describe(error: OSError, final: Path) -> str:
     return f"cannot write {final}: {error.strerror or error}; check the folder or stick and try again"
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _fsync_folder(folder: Path) -> None:
     try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
+        fsync_path(folder)
     except OSError:
         pass  # some filesystems (vfat on some kernels) refuse fsync on a directory; the files are synced
-    finally:
-        os.close(fd)
 
 
 def _remove(paths) -> None:

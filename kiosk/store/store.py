@@ -13,6 +13,7 @@ one consistent snapshot without holding up recording.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
@@ -27,6 +28,7 @@ from typing import Callable, Iterable, Iterator
 
 from sqlite_utils import Database
 
+from kiosk.core.files import fsync_path
 from kiosk.core.records import Flag, Kind, Record, RecordDraft
 
 from .errors import (
@@ -232,21 +234,13 @@ class Store:
         with self._write_lock:
             conn = self._writing()
             created_at = utc_text(self._clock())
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    seq = conn.execute(_NEXT_SEQ, (self.kiosk_id,)).fetchone()[0]
-                    conn.execute(_INSERT_RECORD, (
-                        record_id, self.kiosk_id, seq, self.boot_id, draft.session_id, kind.value,
-                        draft.exhibit_id, draft.poll_id, draft.question_version, draft.content_version,
-                        payload_text, flags_text, created_at))
-                    conn.execute(_INSERT_OUTBOX, (record_id,))
-                    conn.execute("COMMIT")
-                except BaseException:
-                    _rollback(conn)
-                    raise
-            except sqlite3.Error as error:
-                raise self._write_failed(error) from error
+            with self._immediate(conn):
+                seq = conn.execute(_NEXT_SEQ, (self.kiosk_id,)).fetchone()[0]
+                conn.execute(_INSERT_RECORD, (
+                    record_id, self.kiosk_id, seq, self.boot_id, draft.session_id, kind.value,
+                    draft.exhibit_id, draft.poll_id, draft.question_version, draft.content_version,
+                    payload_text, flags_text, created_at))
+                conn.execute(_INSERT_OUTBOX, (record_id,))
             if self._fault is not None:
                 self._recovered()
         return Record(id=record_id, kiosk_id=self.kiosk_id, seq=seq, boot_id=self.boot_id,
@@ -507,17 +501,24 @@ class Store:
     def _write_many(self, sql: str, rows: list[tuple]) -> int:
         with self._write_lock:
             conn = self._writing()
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    changed = sum(conn.execute(sql, row).rowcount for row in rows)
-                    conn.execute("COMMIT")
-                except BaseException:
-                    _rollback(conn)
-                    raise
-            except sqlite3.Error as error:
-                raise self._write_failed(error) from error
+            with self._immediate(conn):
+                changed = sum(conn.execute(sql, row).rowcount for row in rows)
             return changed
+
+    @contextlib.contextmanager
+    def _immediate(self, conn: sqlite3.Connection):
+        """One BEGIN IMMEDIATE transaction (the caller holds the write lock): committed when the
+        block ends, rolled back when it raises; SQLite's errors come out as the store's own."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+                conn.execute("COMMIT")
+            except BaseException:
+                _rollback(conn)
+                raise
+        except sqlite3.Error as error:
+            raise self._write_failed(error) from error
 
     def _stream(self, sql: str, params: list, batch: int) -> Iterator[Record]:
         conn = _open_reader(self.path, self._connect)
@@ -749,19 +750,10 @@ def _move_aside(path: Path, now: dt.datetime) -> Path:
             source = Path(f"{path}{suffix}")
             if source.exists():
                 os.rename(source, f"{target}{suffix}")
-        _fsync_folder(path.parent)
+        fsync_path(path.parent)  # the renames must survive a power cut, or the damaged file comes back
     except OSError as error:
         raise _not_writable(path, path, f"the file is damaged and cannot be moved aside ({error.strerror})") from None
     return target
-
-
-def _fsync_folder(folder: Path) -> None:
-    # The renames must survive a power cut too, or the damaged file could come back.
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 _KINDS = {kind.value: kind for kind in Kind}
