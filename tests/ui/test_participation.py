@@ -38,6 +38,14 @@ def type_keys(kiosk, labels):
         kiosk.tap(next(k for k in kiosk.walk() if isinstance(k, Key) and kiosk.visible(k) and k.text == label))
 
 
+def take_part(kiosk, exhibit_id: str, kind: str) -> None:
+    """A new visit, the exhibit opened, and a tap on its way to take part named `kind`."""
+    kiosk.app.start_visit()
+    kiosk.app.open_exhibit(exhibit_id)
+    kiosk.settle()
+    kiosk.tap(next(w for w in kiosk.walk() if isinstance(w, ActionRow) and w.kind == kind))
+
+
 def answer_widgets(kiosk):
     screen = kiosk.app.root.get_screen("poll")
     return [w for w in screen.ids.answers.children[::-1] if isinstance(w, (ChoiceButton, BigAnswer))]
@@ -103,10 +111,7 @@ def test_the_same_session_cannot_vote_twice(fresh):
 
 def test_feedback_with_a_typed_comment(fresh):
     app = fresh.app
-    app.start_visit()
-    app.open_exhibit("stadtlabor")
-    fresh.settle()
-    fresh.tap(next(w for w in fresh.walk() if isinstance(w, ActionRow) and w.kind == "Bewerten"))
+    take_part(fresh, "stadtlabor", "Bewerten")
     assert app.root.current == "feedback"
     fresh.tap(next(w for w in fresh.walk() if isinstance(w, BigAnswer) and w.answer == "4"))
     fresh.tap(fresh.find(text="Möchten Sie noch etwas dazu schreiben? (freiwillig)"))
@@ -121,10 +126,7 @@ def test_feedback_with_a_typed_comment(fresh):
 
 def test_idea_with_umlauts_and_a_phone_number_is_flagged(fresh):
     app = fresh.app
-    app.start_visit()
-    app.open_exhibit("friedhof-der-zukunft")
-    fresh.settle()
-    fresh.tap(next(w for w in fresh.walk() if isinstance(w, ActionRow) and w.kind == "Idee einbringen"))
+    take_part(fresh, "friedhof-der-zukunft", "Idee einbringen")
     assert app.root.current == "idea"
     assert "Bitte keine Namen, Adressen oder Telefonnummern." in fresh.screen_text()
     type_keys(fresh, list("Bänke") + ["Leerzeichen"] + list("0292112345"))
