@@ -105,6 +105,7 @@ class KioskApp(App):
         self.warmed_up = False  # the first visit's work (QR codes, Markdown, pictures) done ahead
         self._unbuilt: list[str] = list(SCREENS)
         self._building_started = False  # the screens after the first are built once content is in
+        self._announced = False  # the "kiosk ready" line was printed
         self.title = f"StadtLABOR Kiosk – {config.kiosk.name}"
 
     # --- building ---------------------------------------------------------------------------
@@ -409,7 +410,7 @@ class KioskApp(App):
     def _announce_if_ready(self) -> None:
         # One line for whoever started the kiosk (a terminal, systemd's journal, a test), once
         # the content is in and the store is open (or known to be unusable).
-        if self.content is None or not self.recorder.opened or getattr(self, "_announced", False):
+        if self.content is None or not self.recorder.opened or self._announced:
             return
         self._announced = True
         content = self.content

@@ -23,13 +23,15 @@ class EventColumn(BoxLayout):
 
 
 class EventsScreen(Screen):
+    _shown = None  # (events, columns) the cards were built for
+
     def show(self):
         app = App.get_running_app()
         upcoming = app.content.upcoming_events(dt.datetime.now(TIMEZONE))
         # The screen may not be laid out yet when it is filled: decide by the window's width.
         count = 2 if Window.width > app.fs_body * 55 else 1
         self.ids.scroll.scroll_y = 1
-        if (upcoming, count) == getattr(self, "_shown", None):
+        if (upcoming, count) == self._shown:
             return  # the same cards as last time: built cards are kept (building them costs)
         self._shown = (upcoming, count)
         columns = self.ids.columns

@@ -45,6 +45,7 @@ class EventRow(EventWords, BoxLayout):
 
 
 class HomeScreen(Screen):
+    _shown_events = None  # the events the rows were built for
     def on_kv_post(self, base_widget):
         App.get_running_app().bind(content=lambda *a: self.build_content())
         self.build_content()
@@ -75,7 +76,7 @@ class HomeScreen(Screen):
         """What is on next; rebuilt only when that changed (an event began, content reloaded)."""
         app = App.get_running_app()
         upcoming = app.content.upcoming_events(dt.datetime.now(TIMEZONE))[:NEXT_EVENTS]
-        if upcoming == getattr(self, "_shown_events", None):
+        if upcoming == self._shown_events:
             return
         self._shown_events = upcoming
         box = self.ids.next_events

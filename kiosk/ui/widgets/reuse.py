@@ -38,6 +38,3 @@ class Spares:
             spare = self._spare[type(child)]
             if len(spare) < MAX_SPARE_PER_CLASS:
                 spare.append(child)
-
-    def count(self) -> int:
-        return sum(len(widgets) for widgets in self._spare.values())
