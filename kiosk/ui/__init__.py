@@ -19,7 +19,13 @@ def prepare_kivy(kivy_home: Path, *, fullscreen: bool, size: tuple[int, int] | N
     os.environ["KIVY_HOME"] = str(kivy_home)
     os.environ.setdefault("KIVY_NO_FILELOG", "1")
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
+    # No clipboard: what one visitor copies must never be pasted by the next, and Kivy's X
+    # clipboard probes (xclip, xsel) would log tracebacks on every start where those are missing.
+    os.environ["KIVY_CLIPBOARD"] = "dummy"
     from kivy.config import Config
+    from kivy.logger import Logger
+
+    Logger.addFilter(_quiet_cutbuffer_probe)
 
     Config.set("kivy", "exit_on_escape", "0")
     Config.set("kivy", "log_level", os.environ.get("KIOSK_KIVY_LOG_LEVEL", "warning"))
@@ -32,3 +38,9 @@ def prepare_kivy(kivy_home: Path, *, fullscreen: bool, size: tuple[int, int] | N
     # A touch screen reports each touch through the kernel (hidinput via probesysfs) and SDL
     # also turns it into a mouse event: without disable_on_activity one tap arrives twice.
     Config.set("input", "mouse", "mouse,multitouch_on_demand,disable_on_activity")
+
+
+def _quiet_cutbuffer_probe(record) -> bool:
+    """Drop Kivy's complaint that X's cut buffer tools are missing: the kiosk uses no cut buffer,
+    and its CRITICAL line carries tracebacks that an operator would take for a crash."""
+    return not str(record.msg).startswith("Cutbuffer: Unable to find any valuable Cutbuffer provider")
