@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 # The content loader (pydantic) is imported by the commands that read content: `kiosk run`
 # reads its content after the first frame, and that frame should not wait for the import.
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# A simulation is a test or a demo: a million visitors (about eight million records, hours of
+# writing) is far past any of those, and a mistyped number must not fill the disk.
+MAX_SIMULATED_VISITORS = 1_000_000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,10 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     status = commands.add_parser(
         "status", help="show the store, the outbox and sync health",
         description="Show the local store (records, size, pragmas), what is waiting to be sent, open alerts "
-                    "and the sync setting. Exit 0 when healthy, 1 when there are alerts or the store cannot "
-                    "be opened.")
+                    "and the sync setting, after checking every page of the store for damage (SQLite's "
+                    "quick_check: about a second per million records). Only reads: the store is left as it "
+                    "is. Exit 0 when healthy, 1 when the store is damaged, has alerts or cannot be opened, "
+                    "2 on usage or config errors.")
     _add_config(status)
     status.add_argument("--json", action="store_true", help="print the result as JSON")
+    status.add_argument("--quick", action="store_true", help="skip the check for damaged pages")
+    status.add_argument("--store", type=Path, metavar="PATH",
+                        help="store to look at (default: [store] path of the config)")
     status.set_defaults(handler=cmd_status)
 
     simulate = commands.add_parser(
@@ -166,13 +174,23 @@ def cmd_set_pin(args) -> int:
 
 def cmd_status(args) -> int:
     from .store import Store
+    from .store.errors import StoreDamagedError
 
     config = _config(args)
-    store = Store.open_for_reading(config.store.path, config.kiosk.id)  # leaves the store as it is
+    path = args.store or config.store.path
+    store = Store.open_for_reading(path, config.kiosk.id)  # leaves the store as it is
     try:
+        damage = [] if args.quick else store.check_integrity()
+        if damage:
+            raise StoreDamagedError(
+                f"{store.path} is DAMAGED (SQLite's check found: {'; '.join(damage)}). Do not delete it. Back up "
+                "the file (with its -wal beside it, if there is one) and give it to IT: `kiosk salvage FILE` may "
+                "recover its records. On its next start the kiosk moves the damaged file aside by itself (it is "
+                "never deleted), tells staff and starts a new store; restart it to record again.")
         health = store.health()
     finally:
         store.close()
+    health["integrity"] = "not checked (--quick)" if args.quick else "ok"
     health["sync"] = {"central_url": config.sync.central_url or None, "standalone": config.standalone}
     if args.json:
         print(json.dumps(health, ensure_ascii=False, indent=2, default=str))
@@ -184,12 +202,22 @@ def cmd_status(args) -> int:
 
 def cmd_simulate(args) -> int:
     from .core.content_loader import load_content
+    from .core.files import Protected, check_writable_target
     from .simulate import simulate
     from .store import Store, StoreWriter
 
     config = load_config(args.config) if args.config.exists() or args.kiosk_id is None else Config()
-    if args.visitors < 0:
-        raise UsageError("--visitors must be 0 or more")
+    if not 0 <= args.visitors <= MAX_SIMULATED_VISITORS:
+        raise UsageError(f"--visitors must be between 0 and {MAX_SIMULATED_VISITORS:,}, not {args.visitors}")
+    # The store written here may be any store (that is what --store is for), but never the config
+    # or a content file; the ack log is appended to, so it must not be any of those, nor the store.
+    configs = [args.config] if args.config.exists() else []
+    check_writable_target(args.store, Protected(configs=configs, content_roots=[config.content.root]), "--store",
+                          "/tmp/demo.sqlite3")
+    if args.ack_log is not None:
+        check_writable_target(args.ack_log, Protected(stores=[args.store], configs=configs,
+                                                      content_roots=[config.content.root]), "--ack-log",
+                              "/tmp/acks.txt")
     content = load_content(config.content.root)
     store = Store.open(args.store, args.kiosk_id or config.kiosk.id, app_version=__version__)
     writer = StoreWriter(store)

@@ -23,3 +23,10 @@ class UsageError(KioskError):
     """A command was called with arguments that cannot work together."""
 
     exit_code = 2
+
+
+class ProtectedFileError(KioskError):
+    """A command was asked to write over the store, its config, the content or a device:
+    refused before anything was written."""
+
+    exit_code = 2

@@ -187,8 +187,15 @@ def write_pin_hash(config_path: Path, pin_hash: str) -> None:
     except FileNotFoundError:
         raise ConfigError(f"{config_path}: config file not found; pass --config PATH of the kiosk's "
                           "config.toml") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{config_path}: cannot read config ({error})") from None
+    except PermissionError:
+        raise ConfigError(f"{config_path}: no permission to read the config ({_owner(config_path)}); run "
+                          "kiosk set-pin as the user who owns it, or with sudo") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{config_path} is a folder; pass --config PATH of the kiosk's config.toml") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{config_path}: the config is not UTF-8 text ({error}); save it as UTF-8") from None
+    except OSError as error:
+        raise ConfigError(f"{config_path}: cannot read config ({error.strerror or error})") from None
     try:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -205,9 +212,21 @@ def write_pin_hash(config_path: Path, pin_hash: str) -> None:
     target = config_path.resolve()  # replace the file a symlink points to, not the symlink
     try:
         _replace_atomically(target, new_text)
+    except PermissionError as error:
+        raise ConfigError(f"{target}: no permission to write the config or its folder ({error.strerror}; "
+                          f"{_owner(target)}); run kiosk set-pin as the user who owns both, or with sudo. "
+                          "Nothing was changed") from None
     except OSError as error:
-        raise ConfigError(f"{target}: cannot write the new PIN ({error}); run this as the user who owns "
-                          "the config file and its folder") from None
+        raise ConfigError(f"{target}: cannot write the new PIN ({error.strerror or error}); nothing was "
+                          "changed. Check the disk and that the config is a regular file") from None
+
+
+def _owner(path: Path) -> str:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return "owner unknown"
+    return f"owned by uid {info.st_uid}, mode {stat.S_IMODE(info.st_mode):o}; you are uid {os.geteuid()}"
 
 
 def _with_pin_hash(text: str, pin_hash: str) -> str:
@@ -284,14 +303,23 @@ def _toml_string(value: str) -> str:
 
 def _replace_atomically(path: Path, text: str) -> None:
     folder = path.parent
-    mode = stat.S_IMODE(path.stat().st_mode)
+    old = path.stat()
+    if not stat.S_ISREG(old.st_mode):
+        raise IsADirectoryError(f"{path} is not a regular file")
     fd, temp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as file:
             file.write(text)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(temp_name, mode)  # mkstemp makes 0600; the kiosk's service user may need to read it
+        os.chmod(temp_name, stat.S_IMODE(old.st_mode))  # mkstemp makes 0600
+        # The kiosk's service user must still read its config: run as root, the new file would
+        # otherwise belong to root, and the kiosk would not start.
+        if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+            try:
+                os.chown(temp_name, old.st_uid, old.st_gid)
+            except PermissionError:
+                pass  # only root may give a file away; an ordinary user writes only their own config
         os.replace(temp_name, path)
     except BaseException:
         try:

@@ -10,17 +10,22 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import uuid
 from pathlib import Path
 
-from kiosk.core.files import fsync_path
+from kiosk.core.files import Protected, check_writable_target, fsync_path
 
 from .errors import ExportError, OutputPathError
 
 PART_SUFFIX = ".part"
+NOTHING_PROTECTED = Protected()
 
 
-def check_target(out: Path, argument: str = "--out") -> Path:
+def check_target(out: Path, argument: str = "--out", protected: Protected = NOTHING_PROTECTED) -> Path:
+    """The file to write, checked before anything is written: its folder exists and is writable,
+    and it is not the store, the config, content or a device (ProtectedFileError, exit 2).
+    A symlink to a regular file gives the file it points to, which is what gets replaced."""
     out = Path(out)
     folder = out.parent
     if not folder.is_dir():
@@ -31,7 +36,7 @@ def check_target(out: Path, argument: str = "--out") -> Path:
     if not os.access(folder, os.W_OK):
         raise OutputPathError(f"{argument}: the folder {folder} is not writable; pick another folder "
                               "(a USB stick may be write-protected)")
-    return out
+    return check_writable_target(out, protected, argument)
 
 
 def temp_path(final: Path) -> Path:
@@ -45,7 +50,8 @@ def atomic_paths(*finals: Path):
     temps = [temp_path(Path(f)) for f in finals]
     try:
         yield temps
-        for temp in temps:
+        for temp, final in zip(temps, finals):
+            _keep_owner_and_mode(temp, Path(final))
             fsync_path(temp)
         for temp, final in zip(temps, finals):
             os.replace(temp, final)
@@ -57,6 +63,21 @@ def atomic_paths(*finals: Path):
     except BaseException:
         _remove(temps)
         raise
+
+
+def _keep_owner_and_mode(temp: Path, final: Path) -> None:
+    """A file that is replaced keeps its owner, group and mode: staff who could open the last
+    export must be able to open this one (run as root, the new file would be root's otherwise)."""
+    try:
+        old = os.stat(final)
+    except FileNotFoundError:
+        return
+    os.chmod(temp, stat.S_IMODE(old.st_mode))
+    if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+        try:
+            os.chown(temp, old.st_uid, old.st_gid)
+        except PermissionError:
+            pass  # only root may give a file away; an ordinary user's export is theirs, as before
 
 
 def _describe(error: OSError, final: Path) -> str:

@@ -33,8 +33,9 @@ def add_export_command(subparsers) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "export", help="write poll results and records as CSV, XLSX or JSON",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="Exit codes: 0 written, 1 the export failed (disk full, stick removed), "
-               "2 usage or config error (bad date, missing folder, no store).")
+        epilog="Exit codes: 0 written, 1 the export failed (disk full, stick removed, damaged store), "
+               "2 usage or config error (bad date, missing folder, no store, --out naming the store, the "
+               "config, content or a device).")
     parser.add_argument("--config", type=Path, default=Path("config.toml"), metavar="PATH",
                         help="kiosk settings (default: ./config.toml)")
     parser.add_argument("--format", choices=FORMATS, help="file format (default: from the --out suffix)")
@@ -60,11 +61,26 @@ def cmd_export(args) -> int:
     from .period import period_from_days
     from .run import Selection, export_store, open_store
 
+    from kiosk.core.files import Protected
+    from kiosk.store.errors import StoreDamagedError
+
     fmt = args.format or _format_from_suffix(args.out)
     period = period_from_days(args.since, args.until)
-    out = check_target(args.out)
     config = load_config(args.config)
-    store = open_store(args.store or config.store.path, config.kiosk.id)
+    store_path = args.store or config.store.path
+    # Nothing the kiosk needs is ever written over, whichever store is exported.
+    protected = Protected(stores=[store_path, config.store.path], configs=[c for c in (args.config, config.path) if c],
+                          content_roots=[config.content.root])
+    out = check_target(args.out, protected=protected)
+    if fmt == "csv":
+        check_target(summary_path(out), "--out (its -summary.csv)", protected)
+    store = open_store(store_path, config.kiosk.id)
+    damage = store.check_integrity()
+    if damage:
+        store.close()
+        raise StoreDamagedError(
+            f"{store.path} is damaged ({'; '.join(damage)}); nothing was exported. Back up the file and give it to "
+            "IT (kiosk salvage FILE may recover its records); the kiosk moves it aside on its next start")
     exhibits = []
     if config.content.root.is_dir():
         exhibits = load_content(config.content.root).exhibits
@@ -73,7 +89,7 @@ def cmd_export(args) -> int:
               file=sys.stderr)
     try:
         result = export_store(store, out, fmt, exhibits=exhibits, selection=Selection(period, args.poll),
-                              include_free_text=args.include_free_text)
+                              include_free_text=args.include_free_text, protected=protected)
     finally:
         close = getattr(store, "close", None)
         if close is not None:

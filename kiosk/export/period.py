@@ -72,8 +72,20 @@ def period_from_days(since: str | dt.date | None = None, until: str | dt.date | 
     if since_day and until_day and until_day < since_day:
         raise BadDateError(f"--until {until_day} is before --since {since_day}; the period would be empty")
     return Period(
-        since=day_start_utc(since_day) if since_day else None,
-        until=day_start_utc(until_day + dt.timedelta(days=1)) if until_day else None,
+        since=_bound(since_day),
+        until=_bound(until_day, next_day=True),
         since_day=since_day,
         until_day=until_day,
     )
+
+
+def _bound(day: dt.date | None, *, next_day: bool = False) -> dt.datetime | None:
+    """The first moment of `day` (or of the day after) in UTC; None, no bound, where that moment
+    is past the calendar's ends (--since 0001-01-01 is "from the start", --until 9999-12-31 "up
+    to now"): every record lies between them anyway."""
+    if day is None:
+        return None
+    try:
+        return day_start_utc(day + dt.timedelta(days=1) if next_day else day)
+    except OverflowError:
+        return None

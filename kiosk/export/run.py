@@ -19,7 +19,9 @@ from typing import Iterable
 from kiosk.core.content_model import Exhibit
 from kiosk.core.records import Record
 
-from .atomic import PART_SUFFIX, atomic_paths, check_target
+from kiosk.core.files import Protected
+
+from .atomic import NOTHING_PROTECTED, PART_SUFFIX, atomic_paths, check_target
 from .columns import columns
 from .csv_out import CsvExport, summary_path, write_lines, write_summaries
 from .errors import StoreNotFoundError, UnknownFormatError
@@ -58,12 +60,15 @@ class ExportResult:
 
 def export_records(records: Iterable[Record], out: Path | str, fmt: str, *, exhibits: Iterable[Exhibit] = (),
                    selection: Selection = Selection(), include_free_text: bool = False,
-                   xlsx_max_rows: int = EXCEL_MAX_ROWS) -> ExportResult:
-    """Write `records` (those inside `selection`) and their poll summaries to `out` as `fmt`."""
+                   xlsx_max_rows: int = EXCEL_MAX_ROWS, protected: Protected = NOTHING_PROTECTED) -> ExportResult:
+    """Write `records` (those inside `selection`) and their poll summaries to `out` as `fmt`.
+
+    Nothing in `protected` (the store, the config, the content) is ever written over, nor a file
+    that is not a regular file: that is refused before anything is written."""
     if fmt not in FORMATS:
         raise UnknownFormatError(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
-    out = check_target(Path(out))
-    finals = [out, summary_path(out)] if fmt == "csv" else [out]
+    finals = _finals(out, fmt, protected)
+    out = finals[0]
     cols = columns(include_free_text)
     period, exhibit_id, poll_id = selection.period, selection.exhibit_id, selection.poll_id
     check_period = period.since is not None or period.until is not None
@@ -101,23 +106,36 @@ def export_records(records: Iterable[Record], out: Path | str, fmt: str, *, exhi
 
 def export_store(store, out: Path | str, fmt: str, *, exhibits: Iterable[Exhibit] = (),
                  selection: Selection = Selection(), include_free_text: bool = False,
-                 xlsx_max_rows: int = EXCEL_MAX_ROWS) -> ExportResult:
+                 xlsx_max_rows: int = EXCEL_MAX_ROWS, protected: Protected = NOTHING_PROTECTED) -> ExportResult:
+    """As `export_records`, from `store`; the store's own files are always protected as well."""
+    store_path = getattr(store, "path", None)
+    if store_path is not None:
+        protected = protected.with_store(store_path)
     if fmt == "csv" and hasattr(store, "export_lines"):
         return _export_store_csv(store, out, exhibits=exhibits, selection=selection,
-                                 include_free_text=include_free_text)
+                                 include_free_text=include_free_text, protected=protected)
+    _finals(out, fmt, protected)  # refused before the store is read
     period = selection.period
     records = store.iter_records(since=period.since, until=period.until, poll_id=selection.poll_id)
     return export_records(records, out, fmt, exhibits=exhibits, selection=selection,
-                          include_free_text=include_free_text, xlsx_max_rows=xlsx_max_rows)
+                          include_free_text=include_free_text, xlsx_max_rows=xlsx_max_rows, protected=protected)
+
+
+def _finals(out: Path | str, fmt: str, protected: Protected) -> list[Path]:
+    """The files an export writes, each checked: CSV's summary beside OUT is a target too."""
+    out = check_target(Path(out), protected=protected)
+    if fmt != "csv":
+        return [out]
+    return [out, check_target(summary_path(out), "--out (its -summary.csv)", protected)]
 
 
 def _export_store_csv(store, out: Path | str, *, exhibits: Iterable[Exhibit], selection: Selection,
-                      include_free_text: bool) -> ExportResult:
+                      include_free_text: bool, protected: Protected) -> ExportResult:
     """CSV straight from the store: SQLite renders the lines and counts the votes, the records
     are never built in Python (the export is held to twice the time of the sqlite3 shell's CSV,
     bench/bench_export.py). The same files as `export_records` gives for the same records."""
-    out = check_target(Path(out))
-    finals = [out, summary_path(out)]
+    finals = _finals(out, "csv", protected)
+    out = finals[0]
     cols = columns(include_free_text)
     period, exhibit_id, poll_id = selection.period, selection.exhibit_id, selection.poll_id
     # The selection the other formats get: the store filters the poll as iter_records does, and

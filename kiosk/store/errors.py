@@ -27,3 +27,14 @@ class StoreWriteError(StoreError):
 
 class StoreClosedError(StoreError):
     """The store or its writer was already closed."""
+
+
+class StoreForeignFileError(StoreError):
+    """The file at the store's path is not a store of this kiosk (a text file, a picture, another
+    program's database, a device): refused, and left exactly as it is."""
+
+    exit_code = 2
+
+
+class StoreDamagedError(StoreError):
+    """Reading the store found a damaged page: the store's integrity check failed."""

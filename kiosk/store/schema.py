@@ -108,3 +108,14 @@ def m001_initial(db: Database) -> None:
         END
         """
     )
+
+
+# "SLKS" (StadtLABOR kiosk store) in the database header: a file at the store's path is taken
+# for this kiosk's store by this number, readable from the raw header even when the rest of
+# the file is damaged (stores made before m002 are recognised by their migrations table).
+APPLICATION_ID = 0x534C4B53
+
+
+@migrations()
+def m002_application_id(db: Database) -> None:
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -1,5 +1,6 @@
-"""A damaged store file is moved aside with a UTC timestamp (never deleted), a new store is
-started at the same path, and staff get an alert."""
+"""A damaged store file of this kiosk is moved aside with a UTC timestamp (never deleted), a new
+store is started at the same path, and staff get an alert. (Files that are not this kiosk's
+store are refused and left alone: test_foreign_files.py.)"""
 
 from __future__ import annotations
 
@@ -13,6 +14,16 @@ from .helpers import SteppingClock, idea, vote
 
 STARTED = dt.datetime(2026, 3, 1, 12, 0, 5, tzinfo=dt.timezone.utc)
 MOVED_NAME = "kiosk.db.corrupt-20260301T120005Z"
+
+
+def damaged_store(path, garbage: bytes) -> bytes:
+    """A real store of this kiosk whose pages after its header are overwritten with `garbage`."""
+    with Store.open(path, "k1") as store:
+        store.append(vote())
+    header = path.read_bytes()[:100]
+    damaged = header + garbage
+    path.write_bytes(damaged)
+    return damaged
 
 
 def reopen_after_damage(path):
@@ -33,11 +44,9 @@ def check_fresh_store_with_alert(store, moved):
     db.close()
 
 
-def test_garbage_file_is_moved_aside(store_path):
-    store_path.parent.mkdir(parents=True)
-    garbage = b"Dies ist keine Datenbank. " * 400 + os.urandom(4096)
+def test_store_full_of_garbage_is_moved_aside(store_path):
+    garbage = damaged_store(store_path, b"Dies ist keine Datenbank. " * 400 + os.urandom(4096))
     stale_wal = os.urandom(10000)
-    store_path.write_bytes(garbage)
     store_path.with_name("kiosk.db-wal").write_bytes(stale_wal)
     store, moved = reopen_after_damage(store_path)
     try:
@@ -65,15 +74,14 @@ def test_truncated_store_is_moved_aside(store_path):
 
 
 def test_second_damage_in_the_same_second_keeps_both_files(store_path):
-    store_path.parent.mkdir(parents=True)
-    store_path.write_bytes(b"first garbage" * 100)
+    first = damaged_store(store_path, b"first garbage" * 100)
     Store.open(store_path, "k1", clock=SteppingClock(STARTED)).close()
-    store_path.write_bytes(b"second garbage" * 100)
+    second = damaged_store(store_path, b"second garbage" * 100)
     with open(store_path.with_name("kiosk.db-wal"), "wb"):
         pass
     Store.open(store_path, "k1", clock=SteppingClock(STARTED)).close()
-    assert store_path.with_name(MOVED_NAME).read_bytes() == b"first garbage" * 100
-    assert store_path.with_name(MOVED_NAME + "-2").read_bytes() == b"second garbage" * 100
+    assert store_path.with_name(MOVED_NAME).read_bytes() == first
+    assert store_path.with_name(MOVED_NAME + "-2").read_bytes() == second
 
 
 def test_a_healthy_store_is_left_in_place(store_path):

@@ -20,7 +20,7 @@ def test_migrations_apply_once(store_path):
         Store.open(store_path, "k1").close()
     db = Database(store_path)
     applied = db.execute("SELECT migration_set, name FROM _sqlite_migrations").fetchall()
-    assert applied == [("kiosk_store", name) for name in ("m001_initial",)]
+    assert applied == [("kiosk_store", name) for name in ("m001_initial", "m002_application_id")]
     assert migrations.pending(db) == []
     assert {"records", "outbox", "boots", "alerts"} <= set(db.table_names())
     db.close()
