@@ -16,8 +16,12 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bounded_files import FileMissing, FileRefused, FileTooLarge, NoPermission, read_bounded
 from .errors import ConfigError
 from .terms import LAYERS
+
+# A complete config.toml with comments is about 2 KiB; anything near this is not a config file.
+CONFIG_BYTES = 64 * 1024
 
 
 def _rule(default, **rule):
@@ -100,23 +104,13 @@ TYPE_WORDS = {str: "text in quotes", int: "a whole number", bool: "true or false
 
 def load_config(path: Path | str) -> Config:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found; pass --config PATH or copy config.toml from the "
-                          "project") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read config ({error}); save it as UTF-8 text") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: TOML syntax error: {error}") from None
+    data = _read(path)
     sections, problems = {}, []
     for name, value in data.items():
         if name not in SECTIONS:
             problems.append(f"{name}: unknown key; check the spelling (docs/configuration.md lists every key)")
         elif not isinstance(value, dict):
-            problems.append(f"{name}: must be a section [{name}], got {value!r}")
+            problems.append(f"{name}: must be a section [{name}], got {_show(value)}")
         else:
             sections[name] = _section(name, SECTIONS[name], value, problems)
     if problems:
@@ -130,6 +124,40 @@ def load_config(path: Path | str) -> Config:
     )
 
 
+def _read(path: Path) -> dict:
+    """The parsed file; every way it can fail is a ConfigError in its own words."""
+    try:
+        raw = read_bounded(path, CONFIG_BYTES)
+    except FileMissing:
+        raise ConfigError(f"{path}: config file not found; pass --config PATH or copy config.toml from the "
+                          "project") from None
+    except FileTooLarge as error:
+        raise ConfigError(f"{path}: the config file is {error.size:,} bytes, over the limit of "
+                          f"{CONFIG_BYTES // 1024} KiB; is --config naming the right file?") from None
+    except NoPermission:
+        raise ConfigError(f"{path}: cannot read the config file: permission denied; make it (and its folder) "
+                          "readable for the user the kiosk runs as") from None
+    except FileRefused as error:
+        raise ConfigError(f"{path}: the config file {error.words}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ConfigError(f"{path}:{line}: the config file is not UTF-8 text (byte 0x{raw[error.start]:02x}); "
+                          "save it as UTF-8 in your editor") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: TOML syntax error: {error}") from None
+    except RecursionError:
+        # tomllib reads nested lists and tables by recursion; thousands of levels exhaust it.
+        raise ConfigError(f"{path}: lists or tables are nested too deeply to read; config.toml needs only "
+                          "[section] and key = value lines") from None
+    except ValueError as error:  # Python's limit on long integers, passed through by tomllib
+        raise ConfigError(f"{path}: a number is too long to read ({str(error).split(':')[0]}); "
+                          "write a shorter number") from None
+
+
 def _section(name: str, cls: type, values: dict, problems: list[str]):
     kinds = {f.name: f for f in dataclasses.fields(cls)}
     checked = {}
@@ -141,7 +169,7 @@ def _section(name: str, cls: type, values: dict, problems: list[str]):
             continue
         problem = _problem(spec, value)
         if problem:
-            problems.append(f"{where}: {problem}, got {value!r}")
+            problems.append(f"{where}: {problem}, got {_show(value)}")
         else:
             checked[key] = Path(value) if spec.type == "Path" else value
     return cls(**checked)
@@ -160,4 +188,12 @@ def _problem(spec: dataclasses.Field, value) -> str | None:
         return f"must be between {rule['between'][0]} and {rule['between'][1]}"
     if "pattern" in rule and not re.fullmatch(rule["pattern"], value):
         return f"must be {rule['shape']}"
+    if kind is Path and any(ord(char) < 32 for char in value):
+        return "must be a path without control characters"
     return None
+
+
+def _show(value) -> str:
+    # A value may be a whole nested structure; the message needs only its start.
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

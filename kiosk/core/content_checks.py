@@ -5,11 +5,11 @@ Each check yields (loc, message, severity) so the loader can place it on a line.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 
 from pydantic import BaseModel
 
+from . import poll_window
 from .content_model import LAYERS, Event, Exhibit, LocalizedText, PollType
 from .problems import Severity, format_loc
 
@@ -54,7 +54,8 @@ def _check_poll(i: int, poll) -> Iterator[Finding]:
         yield at + ("max_choices",), f"max_choices only applies to type = \"multi\"; remove it from poll '{poll.id}'", E
     if poll.scale_labels is not None and poll.type is not PollType.SCALE:
         yield at + ("scale_labels",), f"scale_labels only apply to type = \"scale\"; remove them from poll '{poll.id}'", E
-    if poll.open_from and poll.open_until and _as_datetime(poll.open_until) <= _as_datetime(poll.open_from):
+    if poll.open_from and poll.open_until and \
+            poll_window.closes_at(poll.open_until) <= poll_window.opens_at(poll.open_from):
         yield at + ("open_until",), (
             f"open_until ({poll.open_until}) is not after open_from ({poll.open_from}); swap or fix the dates"), E
 
@@ -94,8 +95,3 @@ def _duplicates(pairs, what: str, where: str = "") -> Iterator[Finding]:
             yield loc, f"duplicate {what} '{value}'{where}; every {what} must be unique{where}, rename one", E
         seen.add(value)
 
-
-def _as_datetime(value: dt.date) -> dt.datetime:
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    return dt.datetime.combine(value, dt.time())

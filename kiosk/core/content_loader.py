@@ -9,40 +9,31 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import os
 import re
+import stat
 import tomllib
 import typing
-import warnings
+from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ValidationError
 
 from . import markup
+from .bounded_files import FileMissing, FileRefused, FileTooLarge, NotRegularFile, check_inside, kind_of, \
+    list_folder, read_bounded, status
 from .content_checks import check_events, check_exhibit, missing_layers
 from .content_model import (
     LAYERS, Event, EventsFile, Exhibit, Theme, ThemesFile, content_digest, slug_ok,
 )
+from .limits import LIMITS, Limits  # noqa: F401  (re-exported: tests and tools name them here)
+from .pictures import SCREEN, PictureError, TooManyPixels, WrongFormat, decode_for_screen
 from .problems import Problem, Severity, format_loc
-from .toml_lines import TomlLineIndex
+from .toml_lines import TomlLineIndex, deepest_line
 
 TIMEZONE = ZoneInfo("Europe/Berlin")
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Size limits, checked before a file is read whole (documented in docs/content.md)."""
-
-    toml_bytes: int = 256 * 1024
-    markdown_bytes: int = 128 * 1024
-    media_bytes: int = 5_000_000
-    media_pixels: int = 40_000_000
-    media_formats: tuple[str, ...] = ("PNG", "JPEG", "WEBP")
-
-
-LIMITS = Limits()
 EXHIBIT_FILE = "exhibit.toml"
 KNOWN_FILES = {EXHIBIT_FILE} | {f"{layer}.md" for layer in LAYERS}
 
@@ -91,8 +82,8 @@ class LoadedContent:
 class _FileProblems:
     """Collects problems for one file, placing them on lines when the text is known."""
 
-    def __init__(self, out: list[Problem], path: str):
-        self.out, self.path = out, path
+    def __init__(self, out: list[Problem], path: str, toml: bool = True):
+        self.out, self.path, self.toml = out, path, toml
         self.text: str | None = None
         self._index: TomlLineIndex | None = None
         self.errors = 0
@@ -106,7 +97,7 @@ class _FileProblems:
         self.add(format_loc(loc), message, self.line_of(loc), severity)
 
     def line_of(self, loc: tuple) -> int | None:
-        if self.text is None:
+        if self.text is None or not self.toml:
             return None
         if self._index is None:
             self._index = TomlLineIndex(self.text)
@@ -116,67 +107,123 @@ class _FileProblems:
 def load_content(root: Path | str, limits: Limits = LIMITS) -> LoadedContent:
     root = Path(root)
     content = LoadedContent(root=root)
-    if not root.is_dir():
-        content.problems.append(Problem(str(root), "root", "content folder not found; pass --content ROOT "
-                                        "or set [content] root in config.toml"))
+    if not _root_readable(root, content):
         content.tallies["exhibits"].invalid += 1
         return content
     themes = _load_themes(root, content, limits)
     theme_ids = {t.id for t in themes} if themes is not None else None
     content.themes = themes or []
-    exhibits_dir = root / "exhibits"
-    if not exhibits_dir.is_dir():
-        content.problems.append(Problem(_rel(exhibits_dir, root), "exhibits", "folder missing; create exhibits/ "
-                                        "with one folder per exhibit"))
-        content.tallies["exhibits"].invalid += 1
-    else:
-        media_digests: dict[Path, str] = {}
-        for folder in sorted(exhibits_dir.iterdir()):
-            if folder.name.startswith((".", "_")):
-                continue  # hidden folders and drafts (_name) are not exhibits
-            if not folder.is_dir():
-                content.problems.append(Problem(_rel(folder, root), "-", "not a folder; each exhibit is a folder "
-                                                "exhibits/<id>/ with exhibit.toml", severity=Severity.WARNING))
-                continue
-            try:
-                exhibit = _load_exhibit(folder, root, theme_ids, content.problems, limits, media_digests)
-            except Exception as error:  # noqa: BLE001 - one exhibit must never stop the others loading
-                content.problems.append(Problem(_rel(folder, root), "-", f"could not be checked ({error!r}); "
-                                                "please report this with the folder attached"))
-                exhibit = None
-            if exhibit is None:
-                content.invalid_exhibits.append(folder.name)
-                content.tallies["exhibits"].invalid += 1
-            else:
-                content.exhibits.append(exhibit)
-                content.tallies["exhibits"].valid += 1
-        content.exhibits.sort(key=lambda e: (e.order, e.id))
+    media = _MediaChecks(root, limits)
+    folders = _exhibit_folders(root, content)
+    for folder in folders or []:
+        try:
+            exhibit = _load_exhibit(folder, root, theme_ids, content.problems, limits, media)
+        except Exception as error:  # noqa: BLE001 - one exhibit must never stop the others loading
+            content.problems.append(Problem(_rel(folder, root), "-", f"could not be checked ({error!r}); "
+                                            "please report this with the folder attached"))
+            exhibit = None
+        if exhibit is None:
+            content.invalid_exhibits.append(folder.name)
+            content.tallies["exhibits"].invalid += 1
+        else:
+            content.exhibits.append(exhibit)
+            content.tallies["exhibits"].valid += 1
+    content.exhibits.sort(key=lambda e: (e.order, e.id))
     content.events = _load_events(root, content, limits)
     content.version = content_digest({
         # Python mode: json mode trips over the plain date validators; the digest stringifies dates itself.
         "exhibits": [e.model_dump() for e in content.exhibits],
-        "media": {str(p.relative_to(root)): d for p, d in sorted(media_digests.items())} if exhibits_dir.is_dir() else {},
+        "media": {str(p.relative_to(root)): d for p, d in sorted(media.digests.items())} if folders is not None else {},
         "events": [e.model_dump() for e in content.events],
         "themes": [t.model_dump() for t in content.themes],
     })[:16]
     return content
 
 
+def _root_readable(root: Path, content: LoadedContent) -> bool:
+    """Whether the content root is a folder the kiosk may list; if not, says why."""
+    def refuse(message: str) -> bool:
+        content.problems.append(Problem(str(root), "root", message))
+        return False
+
+    try:
+        info = status(root)
+        if info is not None and stat.S_ISDIR(info.st_mode):
+            list_folder(root)
+    except FileRefused as error:
+        return refuse(f"content folder {error.words}")
+    if info is None:
+        return refuse("content folder not found; pass --content ROOT or set [content] root in config.toml")
+    if not stat.S_ISDIR(info.st_mode):
+        return refuse(f"the content folder is {_kind(info)}, not a folder; pass "
+                      "--content ROOT with the folder holding exhibits/, or set [content] root in config.toml")
+    return True
+
+
+def _exhibit_folders(root: Path, content: LoadedContent) -> list[Path] | None:
+    """The exhibit folders under exhibits/ (each one checked to be a folder inside the root)."""
+    exhibits_dir = root / "exhibits"
+    rel = _rel(exhibits_dir, root)
+
+    def refuse(message: str) -> None:
+        content.problems.append(Problem(rel, "exhibits", message))
+        content.tallies["exhibits"].invalid += 1
+
+    try:
+        info = status(exhibits_dir)
+        if info is None:
+            return refuse("folder missing; create exhibits/ with one folder per exhibit")
+        if not stat.S_ISDIR(info.st_mode):
+            return refuse(f"is {_kind(info)}, not a folder; exhibits/ holds one folder per exhibit")
+        check_inside(exhibits_dir, root)
+        entries = list_folder(exhibits_dir)
+    except FileRefused as error:
+        return refuse(f"exhibits/ {error.words}")
+    folders = []
+    for entry in entries:
+        if entry.name.startswith((".", "_")):
+            continue  # hidden folders and drafts (_name) are not exhibits
+        where = _rel(entry, root)
+        try:
+            info = status(entry)
+            if info is not None and stat.S_ISDIR(info.st_mode):
+                check_inside(entry, root)
+        except FileRefused as error:
+            content.problems.append(Problem(where, "-", f"the exhibit folder {error.words}"))
+            content.invalid_exhibits.append(entry.name)
+            content.tallies["exhibits"].invalid += 1
+            continue
+        if info is None or not stat.S_ISDIR(info.st_mode):
+            what = "a link to nothing" if info is None else _kind(info)
+            content.problems.append(Problem(where, "-", f"is {what}, not a folder; each exhibit is a folder "
+                                            "exhibits/<id>/ with exhibit.toml", severity=Severity.WARNING))
+            continue
+        folders.append(entry)
+    return folders
+
+
 # --- exhibits ---------------------------------------------------------------------------------
 
 def _load_exhibit(folder: Path, root: Path, theme_ids, out: list[Problem], limits: Limits,
-                  media_digests: dict[Path, str]) -> Exhibit | None:
+                  media: _MediaChecks) -> Exhibit | None:
     toml_path = folder / EXHIBIT_FILE
     problems = _FileProblems(out, _rel(toml_path, root))
+    try:
+        entries = list_folder(folder)
+    except FileRefused as error:
+        out.append(Problem(_rel(folder, root), "-", f"the exhibit folder {error.words}"))
+        return None
     if not slug_ok(folder.name):
         problems.add("id", f"folder name '{folder.name}' is not a valid id; rename the folder using lowercase "
                      "letters, digits and hyphens (e.g. digitale-verwaltung)")
-    for extra in sorted(p.name for p in folder.iterdir() if p.name not in KNOWN_FILES and not p.name.startswith(".")):
+    for extra in sorted(p.name for p in entries if p.name not in KNOWN_FILES and not p.name.startswith(".")):
         hint = difflib.get_close_matches(extra, sorted(KNOWN_FILES), n=1)
         out.append(Problem(_rel(folder / extra, root), "-", "unexpected file, ignored" +
                            (f"; did you mean {hint[0]}?" if hint else ""), severity=Severity.WARNING))
-    data = _read_toml(toml_path, problems, limits.toml_bytes)
-    bodies = _read_bodies(folder, root, out, limits)
+    data = _read_toml(toml_path, root, problems, limits.toml_bytes,
+                      missing=(f"{EXHIBIT_FILE} missing; every exhibit folder needs one (see docs/content.md)",
+                               Severity.ERROR))
+    bodies, body_files = _read_bodies(folder, root, out, limits)
     if data is None or bodies is None:
         return None
     if "body" in data:
@@ -188,39 +235,41 @@ def _load_exhibit(folder: Path, root: Path, theme_ids, out: list[Problem], limit
     try:
         exhibit = Exhibit.model_validate({**data, "body": bodies})
     except ValidationError as error:
-        _report_validation(error, Exhibit, problems)
+        # A body problem belongs to its .md file, not to exhibit.toml.
+        _report_validation(error, Exhibit, problems,
+                           route=lambda loc: body_files.get(loc[1]) if loc[:1] == ("body",) and len(loc) > 1 else None)
         return None
     for loc, message, severity in check_exhibit(exhibit, theme_ids):
         problems.at(loc, message, severity)
-    for i, media in enumerate(exhibit.media):
-        _check_media(("media", i, "path"), media.path, root, problems, limits, media_digests)
+    for i, item in enumerate(exhibit.media):
+        media.check(("media", i, "path"), item.path, problems)
     for layer, fields in missing_layers(exhibit).items():
         fields = [f for f in fields if not f.startswith("body")]
         if fields:
             problems.add(", ".join(fields[:4]) + (f" (+{len(fields) - 4} more)" if len(fields) > 4 else ""),
                          f"no {layer} text; visitors see German there with a note. Add {layer} = \"...\"",
                          problems.line_of(_parse_loc(fields[0])), Severity.WARNING)
-    return exhibit if problems.errors == 0 else None
+    errors = problems.errors + sum(p.errors for p in body_files.values())
+    return exhibit if errors == 0 else None
 
 
 def _read_bodies(folder: Path, root: Path, out: list[Problem], limits: Limits):
+    """(layer -> body text or None if de.md is unusable, layer -> the problems of its .md file)."""
     bodies: dict[str, str] = {}
+    files: dict[str, _FileProblems] = {}
     ok = True
     for layer in LAYERS:
         path = folder / f"{layer}.md"
-        problems = _FileProblems(out, _rel(path, root))
-        if not path.exists():
-            if layer == "de":
-                problems.add("body.de", "German body missing; create de.md (German is required, en.md and ls.md "
-                             "are expected)")
-                ok = False
-            else:
-                problems.add(f"body.{layer}", f"{layer}.md missing; visitors choosing this language see the German "
-                             "text with a note", severity=Severity.WARNING)
-            continue
-        text = _read_text(path, problems, limits.markdown_bytes)
+        problems = files[layer] = _FileProblems(out, _rel(path, root), toml=False)
+        if layer == "de":
+            missing = ("German body missing; create de.md (German is required, en.md and ls.md are expected)",
+                       Severity.ERROR)
+        else:
+            missing = (f"{layer}.md missing; visitors choosing this language see the German text with a note",
+                       Severity.WARNING)
+        text = _read_text(path, root, problems, limits.markdown_bytes, missing, field=f"body.{layer}")
         if text is None:
-            ok = False
+            ok = ok and problems.errors == 0
             continue
         if not text.strip():
             if layer == "de":
@@ -234,105 +283,112 @@ def _read_bodies(folder: Path, root: Path, out: list[Problem], limits: Limits):
             problems.add(f"body.{layer}", f"{what} are not supported and are shown as plain text; see "
                          "docs/content.md, 'Body text'", line, Severity.WARNING)
         bodies[layer] = text
-    return bodies if ok else None
+    return (bodies if ok else None), files
 
 
-def _check_media(loc: tuple, rel: str, root: Path, problems: _FileProblems, limits: Limits,
-                 digests: dict[Path, str]) -> None:
-    posix = Path(rel)
-    if posix.is_absolute() or ".." in posix.parts or not rel.startswith("media/"):
-        problems.at(loc, f"'{rel}' must be a path inside the content root starting with media/, "
-                    "e.g. media/my-exhibit/photo.jpg")
-        return
-    path = root / posix
-    if path in digests:
-        return
-    if path.is_dir():
-        problems.at(loc, f"'{rel}' is a folder; name the picture file inside it, e.g. {rel.rstrip('/')}/photo.jpg")
-        return
-    if not path.is_file():
-        problems.at(loc, f"media file '{rel}' not found; check the spelling or copy the file to {rel}")
-        return
-    size = path.stat().st_size
-    if size > limits.media_bytes:
-        problems.at(loc, f"media file '{rel}' is {_megabytes(size)}, over the limit of "
+class _MediaChecks:
+    """Checks each picture once, however many exhibits show it, and keeps its digest."""
+
+    def __init__(self, root: Path, limits: Limits):
+        self.root, self.limits = root, limits
+        self.digests: dict[Path, str] = {}
+        self._refused: dict[Path, str] = {}
+
+    def check(self, loc: tuple, rel: str, problems: _FileProblems) -> None:
+        if Path(rel).is_absolute() or ".." in Path(rel).parts or not rel.startswith("media/"):
+            problems.at(loc, f"'{rel}' must be a path inside the content root starting with media/, "
+                        "e.g. media/my-exhibit/photo.jpg")
+            return
+        if any(ord(char) < 32 for char in rel):
+            problems.at(loc, f"{rel!r} has a control character in it; write the file name without it")
+            return
+        path = self.root / rel
+        if path not in self.digests and path not in self._refused:
+            message = self._problem(path, rel)
+            if message is None:
+                return
+            self._refused[path] = message
+        if path in self._refused:
+            problems.at(loc, self._refused[path])
+
+    def _problem(self, path: Path, rel: str) -> str | None:
+        """What is wrong with the picture at path, or None (and its digest kept) if nothing."""
+        limits = self.limits
+        try:
+            data = read_bounded(path, limits.media_bytes, self.root)
+        except FileMissing:
+            return f"media file '{rel}' not found; check the spelling or copy the file to {rel}"
+        except NotRegularFile as error:
+            if error.kind == "a folder":
+                return f"'{rel}' is a folder; name the picture file inside it, e.g. {rel.rstrip('/')}/photo.jpg"
+            return f"media file '{rel}' {error.words}"
+        except FileTooLarge as error:
+            return (f"media file '{rel}' is {_megabytes(error.size)}, over the limit of "
                     f"{_megabytes(limits.media_bytes)}; scale it down (1920 px wide is plenty)")
-        return
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        problems.at(loc, f"media file '{rel}' cannot be read ({error.strerror}); check its permissions")
-        return
-    try:
-        with warnings.catch_warnings():
-            # Pillow warns about very large images; the pixel limit below says it in plain words.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                kind, (width, height) = image.format, image.size
-                image.verify()
-    except Image.DecompressionBombError:
-        problems.at(loc, f"media file '{rel}' is over the limit of {limits.media_pixels / 1e6:.0f} megapixels; "
-                    "scale it down (1920 px wide is plenty)")
-        return
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
-        what = "is not an image" if isinstance(error, UnidentifiedImageError) else f"is damaged ({error})"
-        problems.at(loc, f"media file '{rel}' {what}; use a PNG, JPEG or WebP image")
-        return
-    if kind not in limits.media_formats:
-        problems.at(loc, f"media file '{rel}' is {kind}; use a PNG, JPEG or WebP image")
-        return
-    if width * height > limits.media_pixels:
-        problems.at(loc, f"media file '{rel}' is {width}x{height} pixels, over the limit of "
-                    f"{limits.media_pixels / 1e6:.0f} megapixels; scale it down")
-        return
-    digests[path] = hashlib.sha256(data).hexdigest()
+        except FileRefused as error:
+            return f"media file '{rel}' {error.words}"
+        try:
+            decode_for_screen(data, *SCREEN, max_pixels=limits.media_pixels)
+        except TooManyPixels as error:
+            return f"media file '{rel}' {error}; scale it down (1920 px wide is plenty)"
+        except WrongFormat as error:
+            return f"media file '{rel}' {error}; use a PNG, JPEG or WebP image"
+        except PictureError as error:
+            return f"media file '{rel}' {error}; use a PNG, JPEG or WebP image (save it again from an image editor)"
+        self.digests[path] = hashlib.sha256(data).hexdigest()
+        return None
 
 
 # --- events and themes ------------------------------------------------------------------------
 
 def _load_events(root: Path, content: LoadedContent, limits: Limits) -> list[Event]:
-    path = root / "events.toml"
     problems = _FileProblems(content.problems, "events.toml")
     tally = content.tallies["events"]
-    if not path.exists():
-        problems.add("events", "no events.toml; the events screen stays empty", severity=Severity.WARNING)
-        return []
-    data = _read_toml(path, problems, limits.toml_bytes)
+    data = _read_toml(root / "events.toml", root, problems, limits.toml_bytes,
+                      missing=("no events.toml; the events screen stays empty", Severity.WARNING), field="events")
     if data is None or not _validate_file(data, EventsFile, problems):
-        tally.invalid += 1
+        tally.invalid += problems.errors > 0
         return []
-    events: list[tuple[int, Event]] = []
+    candidates: list[tuple[int, Event]] = []
     for i, raw in enumerate(data.get("events", [])):
-        before = problems.errors
         try:
             event = Event.model_validate(raw)
         except ValidationError as error:
             _report_validation(error, Event, problems, prefix=("events", i))
             tally.invalid += 1
             continue
-        event = event.model_copy(update={"start": _berlin(event.start), "end": _berlin(event.end)})
-        for loc, message, severity in check_events(events + [(i, event)]):
-            if loc[1] == i:
-                problems.at(loc, message, severity)
-        if problems.errors > before:
+        local = {}
+        for name in ("start", "end"):
+            try:
+                local[name] = _berlin(getattr(event, name))
+            except OverflowError:
+                problems.at(("events", i, name), f"{name} ({getattr(event, name)}) is too close to the edge of "
+                            "the calendar to show in Soest time; check the year")
+        if len(local) < 2:
             tally.invalid += 1
             continue
-        events.append((i, event))
-        tally.valid += 1
-    return sorted((e for _, e in events), key=lambda e: e.start)
+        candidates.append((i, event.model_copy(update=local)))
+    # Rules across events (duplicate ids) run once over all of them; an event with a finding is dropped.
+    bad: set[int] = set()
+    for loc, message, severity in check_events(candidates):
+        problems.at(loc, message, severity)
+        if severity is Severity.ERROR:
+            bad.add(loc[1])
+    events = [e for i, e in candidates if i not in bad]
+    tally.invalid += len(bad)
+    tally.valid += len(events)
+    return sorted(events, key=lambda e: e.start)
 
 
 def _load_themes(root: Path, content: LoadedContent, limits: Limits) -> list[Theme] | None:
-    path = root / "themes.toml"
     problems = _FileProblems(content.problems, "themes.toml")
     tally = content.tallies["themes"]
-    if not path.exists():
-        problems.add("themes", "no themes.toml; exhibits are grouped under their theme id",
-                     severity=Severity.WARNING)
-        return None
-    data = _read_toml(path, problems, limits.toml_bytes)
+    data = _read_toml(root / "themes.toml", root, problems, limits.toml_bytes,
+                      missing=("no themes.toml; exhibits are grouped under their theme id", Severity.WARNING),
+                      field="themes")
     if data is None or not _validate_file(data, ThemesFile, problems):
-        tally.invalid += 1
+        # Unusable themes.toml: its themes are lost, but the exhibits are not checked against nothing.
+        tally.invalid += problems.errors > 0
         return None
     themes: list[Theme] = []
     seen: set[str] = set()
@@ -369,16 +425,20 @@ def _validate_file(data: dict, model: type[BaseModel], problems: _FileProblems) 
 
 # --- reading files ----------------------------------------------------------------------------
 
-def _read_text(path: Path, problems: _FileProblems, limit: int) -> str | None:
+def _read_text(path: Path, root: Path, problems: _FileProblems, limit: int, missing: tuple[str, Severity],
+               field: str = "-") -> str | None:
+    """The file's text, or None with the reason reported (`missing`: the message if it does not exist)."""
     try:
-        size = path.stat().st_size
-        if size > limit:
-            problems.add("-", f"file is {size:,} bytes, over the limit of {limit // 1024} KiB ({limit:,} bytes); "
-                         "shorten it or split the exhibit")
-            return None
-        raw = path.read_bytes()
-    except OSError as error:
-        problems.add("-", f"cannot read file ({error.strerror}); check that it exists and is readable")
+        raw = read_bounded(path, limit, root)
+    except FileMissing:
+        problems.add(field, missing[0], severity=missing[1])
+        return None
+    except FileTooLarge as error:
+        problems.add("-", f"file is {error.size:,} bytes, over the limit of {limit // 1024} KiB ({limit:,} bytes); "
+                     "shorten it or split the exhibit")
+        return None
+    except FileRefused as error:
+        problems.add("-", f"{path.name} {error.words}")
         return None
     try:
         text = raw.decode("utf-8-sig")
@@ -393,11 +453,9 @@ def _read_text(path: Path, problems: _FileProblems, limit: int) -> str | None:
     return text
 
 
-def _read_toml(path: Path, problems: _FileProblems, limit: int) -> dict | None:
-    if not path.exists():
-        problems.add("-", f"{path.name} missing; every exhibit folder needs one (see docs/content.md)")
-        return None
-    text = _read_text(path, problems, limit)
+def _read_toml(path: Path, root: Path, problems: _FileProblems, limit: int, missing: tuple[str, Severity],
+               field: str = "-") -> dict | None:
+    text = _read_text(path, root, problems, limit, missing, field)
     if text is None:
         return None
     try:
@@ -411,7 +469,16 @@ def _read_toml(path: Path, problems: _FileProblems, limit: int) -> dict | None:
                 else "check quotes, brackets and '=' on this line")
         problems.add("-", f"TOML syntax error: {reason}" + (f" (column {where.group(2)})" if where else "") +
                      f"; {hint}", line)
-        return None
+    except RecursionError:
+        # tomllib reads nested lists and tables by recursion; thousands of levels exhaust it.
+        problems.add("-", "lists or tables are nested too deeply to read ([[[...]]] or {a = {b = {...}}}); "
+                     "content files need only a few levels", deepest_line(text))
+    except ValueError as error:
+        # tomllib passes Python's own limit on long integers through unchanged.
+        number = re.search(r"[0-9a-fA-F_]{4000,}", text)
+        problems.add("-", f"a number is too long to read ({str(error).split(':')[0]}); write a shorter number",
+                     text.count("\n", 0, number.start()) + 1 if number else None)
+    return None
 
 
 # --- pydantic errors into words ---------------------------------------------------------------
@@ -432,16 +499,20 @@ _PATTERN_HINTS = {
 
 
 def _report_validation(error: ValidationError, model: type[BaseModel], problems: _FileProblems,
-                       prefix: tuple = ()) -> None:
+                       prefix: tuple = (), route=None) -> None:
+    """Each pydantic error in words; `route(loc)` may name another file's problems for a loc."""
     errors = error.errors(include_url=False)
-    extras = {(tuple(e["loc"][:-1]), str(e["loc"][-1])) for e in errors if e["type"] == "extra_forbidden"}
+    # By parent table: thousands of misspelt keys must not be compared with every missing one.
+    extras: dict[tuple, list[str]] = defaultdict(list)
+    for e in errors:
+        if e["type"] == "extra_forbidden":
+            extras[tuple(e["loc"][:-1])].append(str(e["loc"][-1]))
     for err in errors:
         loc = tuple(err["loc"])
         name = next((str(p) for p in reversed(loc) if isinstance(p, str)), "")
         kind = err["type"]
         value = err.get("input")
-        if kind == "missing" and any(parent == loc[:-1] and difflib.get_close_matches(name, [extra], n=1)
-                                     for parent, extra in extras):
+        if kind == "missing" and difflib.get_close_matches(name, extras.get(loc[:-1], []), n=1):
             continue  # the misspelt key's own message ("did you mean ...?") says it all
         if kind == "missing":
             message = _missing_message(name, prefix + loc, _model_at(model, loc))
@@ -469,7 +540,11 @@ def _report_validation(error: ValidationError, model: type[BaseModel], problems:
             message = str(err["ctx"]["error"])
         else:
             message = err["msg"]
-        problems.at(prefix + loc, message)
+        elsewhere = route(loc) if route else None
+        if elsewhere is not None:
+            elsewhere.add(format_loc(prefix + loc), message)
+        else:
+            problems.at(prefix + loc, message)
 
 
 def _missing_message(name: str, loc: tuple, target: type[BaseModel] | None) -> str:
@@ -522,6 +597,10 @@ def _parse_loc(field: str) -> tuple:
 def _megabytes(size: int) -> str:
     # Round up so that a file over the limit never shows the limit's own number.
     return f"{-(-size // 100_000) / 10:.1f} MB"
+
+
+def _kind(info: os.stat_result) -> str:
+    return kind_of(info.st_mode)
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.functional_validators import PlainValidator
 
+from .limits import LIMITS
 from .terms import (  # noqa: F401  (re-exported: the content's vocabulary lives there)
     DEFAULT_LAYER, FIXED_ANSWERS, LAYER_NAMES, LAYERS, STATUS_LABELS, InLayers, PollType, ProjectStatus,
 )
@@ -22,6 +23,8 @@ from .terms import (  # noqa: F401  (re-exported: the content's vocabulary lives
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 Slug = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+# A body is a whole .md file: its limit is the file's (a character is at least one byte).
+BodyText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=LIMITS.markdown_bytes)]
 
 
 class _Strict(BaseModel):
@@ -35,6 +38,14 @@ class LocalizedText(InLayers, _Strict):
     de: Text
     en: Text | None = None
     ls: Text | None = None
+
+
+class Body(LocalizedText):
+    """The body text, one .md file per layer (de.md, en.md, ls.md)."""
+
+    de: BodyText
+    en: BodyText | None = None
+    ls: BodyText | None = None
 
 
 def _toml_date(value):
@@ -129,7 +140,7 @@ class Exhibit(_Strict):
     feedback: bool = True
     title: LocalizedText
     summary: LocalizedText
-    body: LocalizedText
+    body: Body
     media: list[Media] = []
     links: list[Link] = []
     contacts: list[Contact] = []

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 
-_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+# No lazy part next to optional spaces: `[a` + many spaces + `.b]` is a valid header, and
+# `([^\]]+?)\s*\]` took time growing with the cube of its length on such a line.
+_HEADER = re.compile(r"^\s*(\[\[?)([^\]]*)\]\]?\s*(#.*)?$")
 _KEY = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=""")
 
 
@@ -56,6 +58,8 @@ class TomlLineIndex:
             header = _HEADER.match(line)
             if header and not _KEY.match(line):
                 is_array = header.group(1) == "[["
+                if not header.group(2).strip():
+                    continue
                 parts = _split_key(header.group(2))
                 resolved: list = []
                 for i, part in enumerate(parts):
@@ -92,3 +96,39 @@ class TomlLineIndex:
                 return self._lines[loc]
             loc = loc[:-1]
         return None
+
+
+def deepest_line(text: str) -> int | None:
+    """The line where brackets and braces (outside strings and comments) are nested deepest.
+
+    For a file too deeply nested to parse: a pointer to the place, not a TOML parser.
+    """
+    depth = deepest = 0
+    line = found = 1
+    quote: str | None = None
+    i, end = 0, len(text)
+    while i < end:
+        char = text[i]
+        if char == "\n":
+            line += 1
+        if quote:
+            if char == "\\" and quote[0] == '"':
+                i += 1  # an escaped character, perhaps a quote or a line break
+                line += text.startswith("\n", i)
+            elif text.startswith(quote, i):
+                i += len(quote) - 1
+                quote = None
+        elif char == "#":
+            newline = text.find("\n", i)
+            i = end if newline < 0 else newline - 1
+        elif char in "\"'":
+            quote = text[i:i + 3] if text.startswith(char * 3, i) else char
+            i += len(quote) - 1
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, found = depth, line
+        elif char in "]}":
+            depth -= 1
+        i += 1
+    return found if deepest else None

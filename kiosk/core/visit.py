@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from . import poll_window
 from .terms import PollType
 from .privacy import looks_like_contact_data
 from .records import Flag, Kind, RecordDraft
@@ -218,24 +219,8 @@ def validate_answers(poll: Poll, answers: list[str]) -> list[str]:
 
 
 def poll_is_open(poll: Poll, now: dt.datetime) -> bool:
-    local = now.astimezone(_berlin()).replace(tzinfo=None)
-    return (poll.open_from is None or local >= _start(poll.open_from)) and \
-        (poll.open_until is None or local <= _end(poll.open_until))
-
-
-def _start(value) -> dt.datetime:
-    return value.replace(tzinfo=None) if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-
-
-def _end(value) -> dt.datetime:
-    # A date alone means "until the end of that day".
-    return value.replace(tzinfo=None) if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time.max)
-
-
-def _berlin():
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Europe/Berlin")
+    # Offsets in open_from / open_until are kept: they name an exact moment (see poll_window).
+    return poll_window.is_open(poll.open_from, poll.open_until, now)
 
 
 def _iso(value: dt.datetime) -> str:

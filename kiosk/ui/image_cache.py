@@ -12,8 +12,10 @@ from pathlib import Path
 
 from kivy.clock import Clock
 from kivy.graphics.texture import Texture
-from PIL import Image
 
+from kiosk.core.bounded_files import FileRefused, read_bounded
+from kiosk.core.limits import LIMITS
+from kiosk.core.pictures import PictureError, decode_for_screen
 
 
 class ImageCache:
@@ -65,13 +67,11 @@ class ImageCache:
     def _decode(self, key: tuple) -> None:
         path, width, height = key
         try:
-            with Image.open(path) as image:
-                image.draft("RGB", (width, height))  # JPEG: decode at a reduced scale directly
-                image = image.convert("RGB")
-                image.thumbnail((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
-                pixels, size = image.tobytes(), image.size
-        except OSError:
-            pixels, size = None, None  # a picture that vanished since validation stays blank
+            # The validator decoded this picture with the same function; reading it bounded
+            # again keeps a file swapped since then (a pipe, a huge file) from hanging the worker.
+            pixels, size = decode_for_screen(read_bounded(path, LIMITS.media_bytes), width, height)
+        except (FileRefused, PictureError):
+            pixels, size = None, None  # a picture that vanished or changed since validation stays blank
         Clock.schedule_once(lambda dt: self._upload(key, pixels, size))
 
     def _upload(self, key: tuple, pixels: bytes | None, size) -> None:
