@@ -91,15 +91,22 @@ class StaffScreen(Screen):
         target = sticks[0] / f"stadtlabor-{app.kiosk_config.kiosk.id}-{stamp}.xlsx"
         self.exporting = True
         self.export_message = f"Export läuft … {target}"
-        threading.Thread(target=self._export, args=(app.recorder.store, target, app.content.exhibits),
+        from kiosk.core.files import Protected
+
+        # The same protection as `kiosk export`: a stick mounted over the data folder (or a link
+        # on it) must not let the export replace the store, the config or the content.
+        protected = Protected(configs=[app.kiosk_config.path] if app.kiosk_config.path else [],
+                              content_roots=[app.content.root])
+        threading.Thread(target=self._export, args=(app.recorder.store, target, app.content.exhibits, protected),
                          name="usb-export", daemon=True).start()
 
-    def _export(self, store, target, exhibits):
+    def _export(self, store, target, exhibits, protected=None):
         from kiosk.core.errors import KioskError
+        from kiosk.core.files import Protected
         from kiosk.export import export_store, verify_export
 
         try:
-            result = export_store(store, target, "xlsx", exhibits=exhibits)
+            result = export_store(store, target, "xlsx", exhibits=exhibits, protected=protected or Protected())
             message = verify_export(result.paths[0], "xlsx", result.records).message
         except (KioskError, OSError) as error:
             message = f"Export fehlgeschlagen: {error}"
