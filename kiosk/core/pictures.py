@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import struct
 import warnings
+import zlib
 
 from PIL import Image
 
@@ -31,7 +32,7 @@ _OTHER_FORMATS = (
 )
 # What Pillow's readers raise on damaged data (a truncated stream, a chunk that lies about its
 # length, a decoder error); anything else would be a bug in Pillow, reported as one.
-_DAMAGE = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError)
+_DAMAGE = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, zlib.error)
 
 
 class PictureError(Exception):
@@ -61,11 +62,12 @@ class DamagedPicture(PictureError):
         super().__init__(f"is damaged ({detail})")
 
 
-def decode_for_screen(data: bytes, width: int, height: int,
-                      max_pixels: int = MAX_PIXELS) -> tuple[bytes, tuple[int, int]]:
-    """RGB pixels of the picture in `data`, scaled down to fit width x height, and their size.
+def decode_for_screen(data: bytes, width: int, height: int, max_pixels: int = MAX_PIXELS) -> Image.Image:
+    """The picture in `data` decoded in full, as RGB, scaled down to fit width x height.
 
-    Raises a PictureError for anything that is not a whole PNG, JPEG or WebP picture.
+    Raises a PictureError for anything that is not a whole PNG, JPEG or WebP picture. The
+    kiosk takes `.tobytes()` of the result for its texture; the validator needs only to know
+    that decoding worked, and skips that copy.
     """
     with warnings.catch_warnings():
         # Pillow warns about large pictures (the pixel limit below says it in plain words) and
@@ -90,13 +92,49 @@ def decode_for_screen(data: bytes, width: int, height: int,
                 raise DamagedPicture("it has no pixels")
             try:
                 image.draft("RGB", (width, height))  # JPEG: decode at a reduced scale directly
-                image = image.convert("RGB")  # decodes all of it: damage anywhere shows here
+                image.load()  # decodes all of it: damage anywhere shows here
+                if image.format == "PNG":
+                    _check_png_data_length(data, columns, rows)
+                if image.mode != "RGB":
+                    image = image.convert("RGB")
                 image.thumbnail((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
-                return image.tobytes(), image.size
+                return image
             except Image.DecompressionBombError:
                 raise TooManyPixels(None, max_pixels) from None
             except _DAMAGE as error:
                 raise DamagedPicture(_detail(error)) from None
+
+
+# Adam7 interlacing: (first column, first row, column step, row step) of each of the seven passes.
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}  # by PNG colour type
+
+
+def _check_png_data_length(data: bytes, columns: int, rows: int) -> None:
+    """Refuse a PNG whose pixel data ends before the rows its header promises.
+
+    Pillow stops quietly where the compressed stream ends and leaves the missing rows
+    black; a header claiming 3000 rows over data for 300 must not pass as a picture.
+    """
+    bit_depth, colour_type, interlace = data[24], data[25], data[28]
+    bits = bit_depth * _CHANNELS.get(colour_type, 4)
+    if interlace:
+        passes = [(-(-(columns - x0) // dx), -(-(rows - y0) // dy)) for x0, y0, dx, dy in _ADAM7]
+    else:
+        passes = [(columns, rows)]
+    expected = sum(h * (1 + -(-w * bits // 8)) for w, h in passes if w > 0 and h > 0)
+    inflate, produced, offset = zlib.decompressobj(), 0, 8
+    while offset + 8 <= len(data) and produced < expected:
+        length, kind = struct.unpack(">I4s", data[offset:offset + 8])
+        if kind == b"IDAT":
+            chunk = data[offset + 8:offset + 8 + length]
+            # Count in bounded steps: the data may inflate far beyond what the header promises.
+            while chunk and produced < expected:
+                produced += len(inflate.decompress(chunk, 1 << 20))
+                chunk = inflate.unconsumed_tail
+        offset += 12 + length
+    if produced < expected:
+        raise DamagedPicture(f"its data ends after {produced * 100 // expected}% of the rows its header promises")
 
 
 def _detail(error: BaseException) -> str:

@@ -69,7 +69,8 @@ class ImageCache:
         try:
             # The validator decoded this picture with the same function; reading it bounded
             # again keeps a file swapped since then (a pipe, a huge file) from hanging the worker.
-            pixels, size = decode_for_screen(read_bounded(path, LIMITS.media_bytes), width, height)
+            image = decode_for_screen(read_bounded(path, LIMITS.media_bytes), width, height)
+            pixels, size = image.tobytes(), image.size
         except (FileRefused, PictureError):
             pixels, size = None, None  # a picture that vanished or changed since validation stays blank
         Clock.schedule_once(lambda dt: self._upload(key, pixels, size))
