@@ -215,7 +215,7 @@ def cmd_simulate(args) -> int:
     check_writable_target(args.store, Protected(configs=configs, content_roots=[config.content.root]), "--store",
                           "/tmp/demo.sqlite3")
     if args.ack_log is not None:
-        check_writable_target(args.ack_log, Protected(stores=[args.store], configs=configs,
+        check_writable_target(args.ack_log, Protected(stores=[args.store, config.store.path], configs=configs,
                                                       content_roots=[config.content.root]), "--ack-log",
                               "/tmp/acks.txt")
     content = load_content(config.content.root)

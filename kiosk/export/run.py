@@ -8,6 +8,7 @@ where it can.
 from __future__ import annotations
 
 import contextlib
+import os
 import datetime as dt
 import shutil
 import tempfile
@@ -170,7 +171,7 @@ def open_store(path: Path, kiosk_id: str):
     """The store at `path`; never creates one, since an export of a fresh empty store would look
     like 'nobody voted' rather than 'wrong file'."""
     path = Path(path)
-    if not path.is_file():
+    if not os.path.lexists(path):  # never raises: a folder that may not be entered is named by the store
         raise StoreNotFoundError(f"--store: no store at {path}; pass --store PATH or check [store] path in "
                                  "the config")
     from kiosk.store import Store  # imported late: `kiosk export --help` must work without it

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 MAX_LENGTH = 31
-_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+# Excel's forbidden characters, and control characters, which XML cannot hold in a name.
+_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\ufffe\uffff]")
 # Excel keeps "History" for its change tracking and refuses a sheet of that name.
 _RESERVED = {"history"}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from .cells import TRIGGERS, neutralise
+from .cells import NOT_XML, TRIGGERS, xlsx_text
 from .columns import flat_row
 from .sheet_names import SheetNames
 from .summary import CURRENT, PollSummary
@@ -62,7 +62,8 @@ class XlsxExport:
             if value is None:
                 continue
             if type(value) is str:
-                write_string(row, col, "'" + value if value[:1] in TRIGGERS else value)
+                write_string(row, col, xlsx_text(value) if value[:1] in TRIGGERS or NOT_XML.search(value)
+                             else value)
             else:
                 write_number(row, col, value)
         self._row = row + 1
@@ -105,7 +106,7 @@ class XlsxExport:
         if value is None or value == "":
             return
         if isinstance(value, str):
-            sheet.write_string(row, col, neutralise(value), fmt)
+            sheet.write_string(row, col, xlsx_text(value), fmt)
         else:
             sheet.write_number(row, col, value, fmt)
 
@@ -142,7 +143,7 @@ class XlsxExport:
                       summary.question, summary.type_label, summary.voters, summary.suspect_voters)
             for col, value in enumerate(values):
                 self._text(sheet, row, col, value)
-            sheet.write_url(row, len(values), f"internal:'{name}'!A1", string=name)
+            sheet.write_url(row, len(values), f"internal:'{name}'!A1", string=xlsx_text(name))
 
     def _poll_sheet(self, s: PollSummary) -> str:
         wanted = s.poll_id if s.status == CURRENT else f"{s.poll_id} ({s.question_version[:6]})"

@@ -199,7 +199,16 @@ class Store:
         """
         path = Path(path).absolute()
         connect = connect or sqlite3.connect
-        if not path.exists():
+        try:
+            os.stat(path)
+            missing = False
+        except FileNotFoundError:
+            missing = True
+        except PermissionError:
+            raise StoreNotWritableError(
+                f"{path}: no permission to reach the store (a folder on the way may not be entered by uid "
+                f"{os.geteuid()}); run the command as the kiosk's user or as root") from None
+        if missing:
             existing = next(folder for folder in path.parents if folder.exists())  # the kiosk makes the rest
             if not os.access(existing, os.W_OK):
                 raise StoreNotWritableError(

@@ -1,0 +1,105 @@
+"""Wrong and hostile arguments end in a clear message and a documented exit code, never a
+traceback or a hang."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECT
+
+NOBODY = 65534
+
+
+@pytest.fixture(scope="module")
+def site():
+    # Under /tmp, not pytest's 0700 folder: nobody must reach the files to be refused by them.
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-args-", dir="/tmp"))
+    folder.chmod(0o755)
+    (folder / "config.toml").write_text(f'[kiosk]\nid = "k1"\n[content]\nroot = "{PROJECT}"\n[store]\n'
+                                        'path = "kiosk.sqlite3"\n', encoding="utf-8")
+    (folder / "config.toml").chmod(0o644)
+    result = kiosk(folder, "simulate", "--config", "config.toml", "--store", "kiosk.sqlite3", "--visitors", "2")
+    assert result.returncode == 0, result.stderr
+    os.mkfifo(folder / "fifo")
+    (folder / "a-folder").mkdir()
+    secret = folder / "secret.sqlite3"
+    secret.write_bytes((folder / "kiosk.sqlite3").read_bytes())
+    secret.chmod(0o600)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def kiosk(folder, *args, user=None):
+    return subprocess.run([sys.executable, "-m", "kiosk.cli", *args], cwd=folder, capture_output=True, text=True,
+                          timeout=60, user=user, env={**os.environ, "PYTHONPATH": str(PROJECT)})
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["export", "--out", "o.csv", "--until", "9999-12-31"], 0, "wrote"),
+    (["export", "--out", "o.csv", "--since", "0001-01-01"], 0, "wrote"),
+    (["export", "--out", "o.csv", "--since", "9999-12-31"], 0, "wrote 0 records"),
+    (["export", "--out", "o.csv", "--since", "2026-05-01", "--until", "2026-01-01"], 2, "before --since"),
+    (["export", "--out", "o.csv", "--poll", "x" * 100000], 0, "wrote 0 records"),
+    (["export", "--out", "o.csv", "--store", "a-folder"], 2, "is a folder"),
+    (["export", "--out", "o.csv", "--store", "fifo"], 2, "named pipe"),
+    (["export", "--out", "o.csv", "--store", "/dev/zero"], 2, "is a device"),
+    (["status", "--store", "a-folder"], 2, "is a folder"),
+    (["status", "--store", "fifo"], 2, "named pipe"),
+    (["status", "--store", "/dev/zero"], 2, "is a device"),
+    (["simulate", "--store", "s.sqlite3", "--visitors", "99999999999999999999"], 2, "--visitors must be between"),
+    (["simulate", "--store", "s.sqlite3", "--visitors", "-3"], 2, "--visitors must be between"),
+    (["simulate", "--store", "s.sqlite3", "--visitors", "1", "--seed", str(10**40)], 0, "1 visitors"),
+    (["simulate", "--store", "s.sqlite3", "--visitors", "1", "--ack-log", "fifo"], 2, "named pipe"),
+    (["simulate", "--store", "s.sqlite3", "--visitors", "1", "--ack-log", "kiosk.sqlite3"], 2, "kiosk's store"),
+    (["simulate", "--store", "config.toml", "--visitors", "1"], 2, "kiosk's config"),
+])
+def test_wrong_arguments(site, args, code, message):
+    result = kiosk(site, *args[:1], "--config", "config.toml", *args[1:])
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert message in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+def as_nobody(folder, *args) -> tuple[int, str]:
+    """(exit code, stderr) of kiosk.cli.main(args) in a forked child that dropped to nobody."""
+    import kiosk.export.run  # noqa: F401  imported first: nobody may not read this machine's Python library
+    import kiosk.store  # noqa: F401
+    from kiosk.cli import main
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        code = 99
+        try:
+            os.close(read_end)
+            sys.stderr = os.fdopen(write_end, "w")  # pytest has replaced sys.stderr in this process
+            os.chdir(folder)
+            os.setegid(NOBODY)
+            os.seteuid(NOBODY)
+            code = main(list(args))
+        except BaseException:  # noqa: BLE001 - the parent asserts on what the child printed
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stderr.flush()
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        stderr = pipe.read().decode()
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run as another user")
+@pytest.mark.parametrize("command", [["status"], ["export", "--out", "/tmp/kiosk-test-never.csv"]])
+def test_a_store_the_user_may_not_read_is_named_as_a_permission_problem(site, command):
+    code, stderr = as_nobody(site, *command, "--config", "config.toml", "--store", "secret.sqlite3")
+    assert code == 1 and "no permission to read the store" in stderr, stderr
+    assert "writing" not in stderr and not os.path.exists("/tmp/kiosk-test-never.csv")
