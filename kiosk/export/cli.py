@@ -80,7 +80,7 @@ def cmd_export(args) -> int:
         store.close()
         raise StoreDamagedError(
             f"{store.path} is damaged ({'; '.join(damage)}); nothing was exported. Back up the file and give it to "
-            "IT (kiosk salvage FILE may recover its records); the kiosk moves it aside on its next start")
+            "IT (the sqlite3 shell's .recover may get its records back); the kiosk moves it aside on its next start")
     exhibits = []
     if config.content.root.is_dir():
         exhibits = load_content(config.content.root).exhibits

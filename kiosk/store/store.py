@@ -577,7 +577,7 @@ class Store:
             return StoreDamagedError(
                 f"{self.path}: the store is damaged ({error}). Nothing is lost yet: back up the file (with its "
                 f"-wal beside it, if there is one) and give it to IT, who may recover its records "
-                f"(kiosk salvage FILE). The kiosk moves a damaged store aside by itself on its next start (it is "
+                f"(sqlite3 shell: .recover). The kiosk moves a damaged store aside by itself on its next start (it is "
                 f"never deleted) and starts a new one; restart it to record again")
         return StoreError(f"{self.path}: cannot read the store ({error})")
 
