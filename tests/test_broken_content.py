@@ -13,6 +13,7 @@ import io
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -329,3 +330,233 @@ def test_missing_german_in_a_poll_question_names_the_toml_table(content_root):
     assert lines_with(result.stdout, f"exhibits/frage-ohne-deutsch/exhibit.toml:{line_number(text, '[polls.question]')}"
                       ": polls[0].question.de: ", "German text missing"), result.stdout
     assert "under [polls.question]" in result.stdout
+
+
+# --- hostile files: whatever sits where a content file should, validation ends with its summary --
+
+def assert_refused(root: Path, good_count: int, prefix: str, message: str, invalid: int = 1) -> None:
+    """validate(root) reports `prefix ... message` and keeps everything else valid."""
+    result = validate(root)
+    assert "Traceback" not in result.stdout + result.stderr, result.stderr
+    assert result.returncode == 1, result.stdout
+    assert lines_with(result.stdout, prefix, message), f"no {prefix!r} with {message!r}:\n{result.stdout}"
+    assert result.stdout.splitlines()[-1] == f"{good_count} valid, {invalid} invalid"
+
+
+@pytest.mark.parametrize("name", ["de.md", "exhibit.toml"])
+def test_a_fifo_in_place_of_a_content_file_is_refused_not_waited_on(content_root, good_count, name):
+    target = add_variant(content_root, "pipe") / name
+    target.unlink()
+    os.mkfifo(target)
+    # Opening a FIFO for reading waits for a writer: before, validation hung here (the timeout fails it).
+    assert_refused(content_root, good_count, f"exhibits/pipe/{name}: -: ", f"{name} is a named pipe (FIFO)")
+
+
+def test_a_device_in_place_of_a_body_is_refused_unread(content_root, good_count):
+    target = add_variant(content_root, "geraet") / "en.md"
+    target.unlink()
+    try:
+        os.mknod(target, 0o644 | stat.S_IFCHR, os.makedev(1, 5))  # like /dev/zero: reading never ends
+    except PermissionError:
+        pytest.skip("creating device nodes needs CAP_MKNOD")
+    assert_refused(content_root, good_count, "exhibits/geraet/en.md: -: ", "en.md is a character device")
+
+
+def test_a_link_to_dev_zero_is_refused_not_read_until_memory_runs_out(content_root, good_count):
+    target = add_variant(content_root, "nullen") / "de.md"
+    target.unlink()
+    target.symlink_to("/dev/zero")
+    assert_refused(content_root, good_count, "exhibits/nullen/de.md: -: ",
+                   "de.md is a symbolic link leading outside the content folder (to /dev/zero)")
+
+
+def test_a_folder_named_like_a_content_file_is_refused(content_root, good_count):
+    target = add_variant(content_root, "ordner") / "exhibit.toml"
+    target.unlink()
+    target.mkdir()
+    assert_refused(content_root, good_count, "exhibits/ordner/exhibit.toml: -: ",
+                   "exhibit.toml is a folder, not an ordinary file")
+
+
+def test_a_fifo_as_a_picture_is_refused(content_root, good_count):
+    folder = add_variant(content_root, "bildrohr")
+    picture = content_root / "media" / "bildrohr" / "bild.png"
+    picture.unlink()
+    os.mkfifo(picture)
+    line = line_number((folder / "exhibit.toml").read_text(encoding="utf-8"), "path =")
+    assert_refused(content_root, good_count, f"exhibits/bildrohr/exhibit.toml:{line}: media[0].path: ",
+                   "media file 'media/bildrohr/bild.png' is a named pipe (FIFO)")
+
+
+# --- symbolic links: inside the content root they are fine, out of it they are refused ----------
+
+def test_links_inside_the_root_are_followed(content_root, good_count):
+    folder = add_variant(content_root, "verlinkt")
+    (folder / "en.md").unlink()
+    (folder / "en.md").symlink_to("../stadtlabor/en.md")
+    picture = content_root / "media" / "verlinkt" / "bild.png"
+    picture.unlink()
+    picture.symlink_to(content_root / "media" / "stadtlabor" / "raum.png")
+    result = validate(content_root)
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines()[-1] == f"{good_count + 1} valid, 0 invalid"
+
+
+@pytest.mark.parametrize("name", ["exhibit.toml", "de.md"])
+def test_a_content_file_linked_from_outside_the_root_is_refused(tmp_path, content_root, good_count, name):
+    folder = add_variant(content_root, "fremd")
+    outside = tmp_path / "outside" / name
+    outside.parent.mkdir()
+    shutil.move(folder / name, outside)
+    (folder / name).symlink_to(outside)
+    assert_refused(content_root, good_count, f"exhibits/fremd/{name}: -: ",
+                   f"{name} is a symbolic link leading outside the content folder (to {outside.resolve()})")
+
+
+def test_a_picture_linked_from_outside_the_root_is_refused(tmp_path, content_root, good_count):
+    folder = add_variant(content_root, "fremdbild")
+    outside = tmp_path / "secret.png"
+    outside.write_bytes(png_bytes())
+    picture = content_root / "media" / "fremdbild" / "bild.png"
+    picture.unlink()
+    picture.symlink_to(outside)
+    line = line_number((folder / "exhibit.toml").read_text(encoding="utf-8"), "path =")
+    assert_refused(content_root, good_count, f"exhibits/fremdbild/exhibit.toml:{line}: media[0].path: ",
+                   "media file 'media/fremdbild/bild.png' is a symbolic link leading outside the content folder")
+
+
+def test_an_exhibit_folder_linked_from_outside_the_root_is_refused(tmp_path, content_root, good_count):
+    folder = add_variant(content_root, "ausgelagert")
+    outside = tmp_path / "elsewhere"
+    shutil.move(folder, outside)
+    folder.symlink_to(outside, target_is_directory=True)
+    assert_refused(content_root, good_count, "exhibits/ausgelagert: -: ",
+                   "the exhibit folder is a symbolic link leading outside the content folder")
+
+
+# --- deep nesting, long numbers, slow lines: parsed or refused, never a traceback or a hang -----
+
+def test_deeply_nested_exhibit_toml_is_a_problem_of_that_file(content_root, good_count):
+    toml = add_variant(content_root, "verschachtelt") / "exhibit.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text + "\nx = " + "[" * 10_000 + "]" * 10_000 + "\n", encoding="utf-8")
+    line = text.count("\n") + 2
+    # Before: tomllib's RecursionError escaped as "could not be checked (RecursionError(...))".
+    assert_refused(content_root, good_count, f"exhibits/verschachtelt/exhibit.toml:{line}: -: ",
+                   "nested too deeply")
+
+
+def test_a_number_longer_than_python_reads_is_a_problem_of_that_file(content_root, good_count):
+    toml = add_variant(content_root, "zahlenwurm") / "exhibit.toml"
+    text = toml.read_text(encoding="utf-8").replace("order = 50", "order = " + "9" * 5000)
+    toml.write_text(text, encoding="utf-8")
+    assert_refused(content_root, good_count, f"exhibits/zahlenwurm/exhibit.toml:{line_number(text, 'order =')}: -: ",
+                   "a number is too long to read")
+
+
+def test_a_table_header_with_many_spaces_is_placed_quickly(content_root, good_count):
+    toml = add_variant(content_root, "leerzeichen") / "exhibit.toml"
+    text = toml.read_text(encoding="utf-8") + "\n[extra" + " " * 200_000 + ".x]\ny = 1\n"
+    toml.write_text(text, encoding="utf-8")
+    # Valid TOML; placing the unknown key on its line took about a minute before (a regex
+    # whose time grew with the square of the spaces), so the short timeout fails a regression.
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "validate", "--content", str(content_root)],
+                            capture_output=True, text=True, timeout=20, cwd=content_root)
+    assert lines_with(result.stdout, f"exhibits/leerzeichen/exhibit.toml:{line_number(text, '[extra')}: extra: ",
+                      "unknown key 'extra'"), result.stdout
+    assert result.stdout.splitlines()[-1] == f"{good_count} valid, 1 invalid"
+
+
+def test_thousands_of_misspelt_keys_are_reported_quickly(content_root, good_count):
+    toml = add_variant(content_root, "tippfehler") / "exhibit.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '[[polls]]\nfrage = "x"\n' * 8000, encoding="utf-8")
+    # Each missing key was compared with every misspelt one of the file: minutes for this file.
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "validate", "--content", str(content_root)],
+                            capture_output=True, text=True, timeout=30, cwd=content_root)
+    assert "unknown key 'frage'" in result.stdout
+    assert result.stdout.splitlines()[-1] == f"{good_count} valid, 1 invalid"
+
+
+def test_a_control_character_in_a_media_path_is_named(content_root, good_count):
+    folder = add_variant(content_root, "steuerzeichen")
+    toml = folder / "exhibit.toml"
+    text = toml.read_text(encoding="utf-8").replace("bild.png", "bild\\u0000.png")
+    toml.write_text(text, encoding="utf-8")
+    assert_refused(content_root, good_count, f"exhibits/steuerzeichen/exhibit.toml:{line_number(text, 'path =')}: "
+                   "media[0].path: ", "has a control character in it")
+
+
+# --- the body's limit is the .md file's -----------------------------------------------------------
+
+def test_a_body_longer_than_4000_characters_is_valid(content_root, good_count):
+    de_md = add_variant(content_root, "langer-text") / "de.md"
+    paragraph = "Ein Absatz über das Exponat, lang genug für die Probe.\n\n"
+    de_md.write_text("## Lang\n\n" + paragraph * 1500, encoding="utf-8")  # about 80,000 characters
+    assert len(de_md.read_text(encoding="utf-8")) < LIMITS.markdown_bytes
+    result = validate(content_root)
+    # Before: "exhibit.toml: body.de: text too long (at most 4000 characters)".
+    assert result.returncode == 0, result.stdout
+    assert result.stdout.splitlines()[-1] == f"{good_count + 1} valid, 0 invalid"
+
+
+def test_a_body_problem_names_its_md_file(content_root):
+    # Validating with the tighter limit of another Limits still has to put the blame on de.md.
+    from kiosk.core.content_model import Body
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as caught:
+        Body.model_validate({"de": "x" * (LIMITS.markdown_bytes + 1)})
+    assert caught.value.errors()[0]["loc"] == ("de",)
+    content = load_content(content_root)
+    assert not [p for p in content.problems if p.field.startswith("body") and p.path.endswith("exhibit.toml")]
+
+
+# --- folders the kiosk may not read, a root that is a file --------------------------------------
+
+def _nobody_root(shipped_root: Path) -> tuple[Path, Path]:
+    """(base, root): a copy of the shipped root that uid 65534 can reach, under /tmp."""
+    base = Path(tempfile.mkdtemp(dir="/tmp"))
+    root = base / "content"
+    shutil.copytree(shipped_root, root)
+    for path in [base, *base.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return base, root
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to uid 65534")
+@pytest.mark.parametrize("locked, prefix, message", [
+    ("", "{root}: root: ", "content folder cannot be read: permission denied"),
+    ("exhibits", "exhibits: exhibits: ", "exhibits/ cannot be read: permission denied"),
+    ("exhibits/gesperrt", "exhibits/gesperrt: -: ", "the exhibit folder cannot be read: permission denied"),
+    ("exhibits/gesperrt/exhibit.toml", "exhibits/gesperrt/exhibit.toml: -: ",
+     "exhibit.toml cannot be read: permission denied"),
+    ("exhibits/gesperrt/de.md", "exhibits/gesperrt/de.md: -: ", "de.md cannot be read: permission denied"),
+    ("events.toml", "events.toml: -: ", "events.toml cannot be read: permission denied"),
+])
+def test_unreadable_folders_and_files_are_problems(shipped_root, locked, prefix, message):
+    base, root = _nobody_root(shipped_root)
+    try:
+        add_variant(root, "gesperrt")
+        for path in [base, *base.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        (root / locked).chmod(0)
+        # Before: PermissionError from iterdir() or exists() ended the child with a traceback.
+        problems = _problems_as_nobody(root)
+        prefix = prefix.format(root=root)
+        assert [p for p in problems if p.startswith(prefix) and message in p], problems
+        if locked not in ("", "exhibits"):
+            assert not [p for p in problems if p.startswith("exhibits/stadtlabor/") and "warning" not in p]
+    finally:
+        for path in [base, *base.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        shutil.rmtree(base)
+
+
+def test_a_content_root_that_is_a_file_is_a_problem(tmp_path):
+    root = tmp_path / "content"
+    root.write_text("not a folder", encoding="utf-8")
+    content = load_content(root)
+    assert [str(p) for p in content.problems] == [
+        f"{root}: root: the content folder is an ordinary file, not a folder; pass --content ROOT with the "
+        "folder holding exhibits/, or set [content] root in config.toml"]
+    assert content.invalid_count == 1

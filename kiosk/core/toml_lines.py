@@ -65,6 +65,7 @@ class TomlLineIndex:
                 for i, part in enumerate(parts):
                     resolved.append(part)
                     key = tuple(resolved)
+                    self._lines.setdefault(key, number)  # [a.b] is where a starts if nothing said so before
                     last = i == len(parts) - 1
                     if last and is_array:
                         array_index[key] = array_index.get(key, -1) + 1
