@@ -7,6 +7,7 @@ known-good StadtLABOR exhibit; times without an offset are local Soest time (Eur
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import shutil
 import subprocess
@@ -196,3 +197,67 @@ def test_explicit_offset_is_kept_as_the_same_instant(events_root):
     assert loaded.start == dt.datetime(2026, 12, 3, 16, 0, tzinfo=dt.timezone.utc)
     assert loaded.start.utcoffset() == dt.timedelta(hours=1)  # shown as 17:00 Soest time
     assert loaded.start.hour == 17
+
+
+# --- hostile events.toml and themes.toml: they cost their own items, never the exhibits ----------
+
+def exhibits_still_valid(root: Path) -> None:
+    content = load_content(root)
+    assert [e.id for e in content.exhibits] == ["stadtlabor"]
+    assert content.tallies["exhibits"].invalid == 0
+
+
+@pytest.mark.parametrize("name", ["events.toml", "themes.toml"])
+@pytest.mark.parametrize("nested", ["x = " + "[" * 10_000 + "]" * 10_000, "x = " + "{a = " * 3000 + "1" + "}" * 3000])
+def test_deeply_nested_file_is_its_own_problem(events_root, name, nested):
+    root = events_root(event())
+    (root / name).write_text("# tief\n" + nested + "\n", encoding="utf-8")
+    result = validate(root)
+    # Before: a RecursionError traceback, and `kiosk run` showed no exhibit at all.
+    assert "Traceback" not in result.stdout + result.stderr
+    assert reported(result.stdout, f"{name}:2: -: ", "nested too deeply")
+    assert re.fullmatch(r"\d+ valid, 1 invalid", last_line(result))
+    assert result.returncode == 1
+    exhibits_still_valid(root)
+
+
+@pytest.mark.parametrize("start", ["0001-01-01T00:30:00+01:00", "9999-12-31T23:59:00-01:00"])
+def test_an_offset_at_the_edge_of_the_calendar_is_a_problem(events_root, base_count, start):
+    text = event(id="rand", start=start, end=start) + event()
+    root = events_root(text)
+    result = validate(root)
+    # Before: OverflowError from astimezone in a traceback.
+    assert "Traceback" not in result.stdout + result.stderr
+    assert reported(result.stdout, f"events.toml:{line_number(text, 'start =')}: events[0].start: ",
+                    "too close to the edge of the calendar")
+    assert last_line(result) == f"{base_count + 1} valid, 1 invalid"
+
+
+def test_a_number_too_long_for_python_is_a_problem(events_root, base_count):
+    text = event() + "x = " + "1" * 5000 + "\n"
+    result = validate(events_root(text))
+    assert "Traceback" not in result.stdout + result.stderr
+    assert reported(result.stdout, f"events.toml:{text.count(chr(10))}: -: ", "a number is too long to read")
+    assert last_line(result) == f"{base_count} valid, 1 invalid"
+
+
+@pytest.mark.parametrize("name", ["events.toml", "themes.toml"])
+def test_a_fifo_named_like_the_file_is_refused(events_root, name):
+    root = events_root(event())
+    (root / name).unlink()
+    os.mkfifo(root / name)
+    result = validate(root)  # before: waited forever for a writer (the timeout fails it)
+    assert reported(result.stdout, f"{name}: -: ", f"{name} is a named pipe (FIFO), not an ordinary file")
+    assert re.fullmatch(r"\d+ valid, 1 invalid", last_line(result))
+    exhibits_still_valid(root)
+
+
+def test_events_linked_from_outside_the_root_are_refused(tmp_path, events_root):
+    root = events_root(event())
+    outside = tmp_path / "elsewhere.toml"
+    (root / "events.toml").rename(outside)
+    (root / "events.toml").symlink_to(outside)
+    result = validate(root)
+    assert reported(result.stdout, "events.toml: -: ", "symbolic link leading outside the content folder")
+    exhibits_still_valid(root)
+
