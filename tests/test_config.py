@@ -1,6 +1,12 @@
 """config.toml: defaults work, paths resolve, wrong keys and types are named."""
 
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
 import pytest
+from conftest import run_kiosk
 
 from kiosk.core.config import load_config
 from kiosk.core.errors import ConfigError
@@ -53,3 +59,101 @@ def test_every_problem_is_named_at_once(tmp_path):
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(caught.value).count(str(path)) == 3
+
+
+# --- hostile config files: each fault a ConfigError in its own words, never a traceback or a hang --
+
+def config_error(path) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(path) in str(caught.value)
+    return str(caught.value)
+
+
+def test_a_folder_as_config_is_named(tmp_path):
+    assert "the config file is a folder, not an ordinary file" in config_error(tmp_path)
+
+
+def test_a_device_as_config_is_named_and_not_read(tmp_path):
+    path = tmp_path / "config.toml"
+    path.symlink_to("/dev/zero")  # before: read until memory ran out
+    assert "the config file is a character device, not an ordinary file" in config_error(path)
+
+
+def test_a_fifo_as_config_is_refused_without_waiting(tmp_path):
+    path = tmp_path / "config.toml"
+    os.mkfifo(path)
+    # Before: open() waited for a writer forever; the timeout turns a regression into a failure.
+    result = run_kiosk("validate", "--config", str(path), timeout=30)
+    assert result.returncode == 2
+    assert "the config file is a named pipe (FIFO), not an ordinary file" in result.stderr
+
+
+@pytest.mark.parametrize("text, named", [
+    ("# " + "x" * 70_000 + "\n", "over the limit of 64 KiB"),
+    ("[kiosk]\nname = " + "[" * 10_000 + "]" * 10_000 + "\n", "nested too deeply"),
+    ("[kiosk]\nidle_timeout_s = " + "1" * 5000 + "\n", "a number is too long to read"),
+    ('[content]\nroot = "in\\u0000halt"\n', "[content] root: must be a path without control characters"),
+    ("[kiosk]\nname = " + "[" * 300 + "]" * 300 + "\n", "[kiosk] name: must be text in quotes, got [[[["),
+])
+def test_hostile_config_text_is_named(tmp_path, text, named):
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    message = config_error(path)
+    assert named in message
+    assert len(message) < 500
+
+
+def test_config_not_utf8_is_named_with_its_line(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes('[kiosk]\nname = "Kiosk Möhnesee"\n'.encode("latin-1"))
+    assert f"{path}:2: the config file is not UTF-8 text (byte 0xf6)" in config_error(path)
+
+
+def test_config_with_a_byte_order_mark_loads(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf[kiosk]\nidle_timeout_s = 30\n")
+    assert load_config(path).kiosk.idle_timeout_s == 30
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop to uid 65534")
+def test_an_unreadable_config_is_a_permission_problem():
+    base = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        path = base / "config.toml"
+        path.write_text("[kiosk]\n", encoding="utf-8")
+        base.chmod(0o755)
+        path.chmod(0)
+        message = _load_as_nobody(path)
+        # Before: "cannot read config ([Errno 13] ...); save it as UTF-8 text".
+        assert "cannot read the config file: permission denied" in message and "UTF-8" not in message
+    finally:
+        shutil.rmtree(base)
+
+
+def _load_as_nobody(path: Path) -> str:
+    """The ConfigError message of load_config(path) in a child running as uid 65534."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        message = "no error"
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setegid(65534)
+            os.seteuid(65534)
+            load_config(path)
+        except ConfigError as error:
+            message = str(error)
+        except BaseException as error:  # noqa: BLE001 - the parent must hear about any failure
+            message = f"child failed: {error!r}"
+        finally:
+            try:
+                os.write(write_end, message.encode("utf-8"))
+            finally:
+                os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, encoding="utf-8") as pipe:
+        message = pipe.read()
+    os.waitpid(pid, 0)
+    return message
