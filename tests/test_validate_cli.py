@@ -56,3 +56,22 @@ def test_every_command_has_help():
     result = run_kiosk("--help")
     assert result.returncode == 0 and "validate" in result.stdout
     assert run_kiosk("validate", "--help").returncode == 0
+
+
+def test_hostile_files_all_at_once_still_end_with_the_summary(content_copy):
+    import os
+
+    os.mkfifo(content_copy / "exhibits" / "stadtlabor" / "ls.md.tmp")  # an unexpected FIFO: listed, never opened
+    (content_copy / "exhibits" / "stadtlabor" / "de.md").unlink()
+    os.mkfifo(content_copy / "exhibits" / "stadtlabor" / "de.md")
+    (content_copy / "themes.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    (content_copy / "events.toml").unlink()
+    (content_copy / "events.toml").symlink_to("/dev/zero")
+    result = run_kiosk("validate", "--content", str(content_copy), timeout=60)
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.returncode == 1
+    assert "exhibits/stadtlabor/de.md: -: de.md is a named pipe (FIFO)" in result.stdout
+    assert "themes.toml:1: -: lists or tables are nested too deeply" in result.stdout
+    assert "events.toml: -: events.toml is a symbolic link leading outside the content folder" in result.stdout
+    valid, invalid = result.stdout.strip().splitlines()[-1].split(", ")
+    assert int(valid.split()[0]) >= 9 and invalid == "3 invalid"
