@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 # The content loader (pydantic) is imported by the commands that read content: `kiosk run`
 # reads its content after the first frame, and that frame should not wait for the import.
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# The smallest window the screens are laid out for (a 7" panel is 800x480), and a bound far
+# beyond any display so that a typo cannot ask the GPU for a gigapixel window.
+WINDOW_SIZES = ((640, 400), (7680, 4320))
 # A simulation is a test or a demo: a million visitors (about eight million records, hours of
 # writing) is far past any of those, and a mistyped number must not fill the disk.
 MAX_SIMULATED_VISITORS = 1_000_000
@@ -120,6 +123,10 @@ def _size(value: str) -> tuple[int, int]:
         width, height = (int(part) for part in value.lower().split("x"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not a size; write it as WIDTHxHEIGHT, e.g. 1920x1080") from None
+    low, high = WINDOW_SIZES
+    if not (low[0] <= width <= high[0] and low[1] <= height <= high[1]):
+        raise argparse.ArgumentTypeError(f"'{value}' is no window size the kiosk can lay out; use between "
+                                         f"{low[0]}x{low[1]} and {high[0]}x{high[1]}, e.g. 1920x1080")
     return width, height
 
 
@@ -129,7 +136,12 @@ def _config(args) -> Config:
 
 def cmd_validate(args) -> int:
     root = args.content if args.content is not None else _config(args).content.root
-    if not root.is_dir():
+    try:
+        is_folder = root.is_dir()
+    except OSError as error:  # Python 3.11 raises when a folder above it may not be searched
+        raise ContentRootError(f"content root {root} cannot be reached ({error.strerror}); make it and the folders "
+                               "above it readable for this user, or pass --content ROOT") from None
+    if not is_folder:
         raise ContentRootError(f"content root {root} is not a folder; pass --content ROOT (the folder holding "
                                "exhibits/) or set [content] root in the config")
     from .core.content_loader import load_content

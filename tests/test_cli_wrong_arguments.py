@@ -59,6 +59,8 @@ def kiosk(folder, *args, user=None):
     (["simulate", "--store", "s.sqlite3", "--visitors", "1", "--ack-log", "fifo"], 2, "named pipe"),
     (["simulate", "--store", "s.sqlite3", "--visitors", "1", "--ack-log", "kiosk.sqlite3"], 2, "kiosk's store"),
     (["simulate", "--store", "config.toml", "--visitors", "1"], 2, "kiosk's config"),
+    (["run", "--windowed", "--size", "0x0"], 2, "no window size"),
+    (["run", "--windowed", "--size", "100000x100000"], 2, "no window size"),
 ])
 def test_wrong_arguments(site, args, code, message):
     result = kiosk(site, *args[:1], "--config", "config.toml", *args[1:])
@@ -68,7 +70,8 @@ def test_wrong_arguments(site, args, code, message):
 
 def as_nobody(folder, *args) -> tuple[int, str]:
     """(exit code, stderr) of kiosk.cli.main(args) in a forked child that dropped to nobody."""
-    import kiosk.export.run  # noqa: F401  imported first: nobody may not read this machine's Python library
+    import encodings.utf_8_sig  # noqa: F401  imported first: nobody may not read this machine's Python library
+    import kiosk.export.run  # noqa: F401
     import kiosk.store  # noqa: F401
     from kiosk.cli import main
 
@@ -103,3 +106,13 @@ def test_a_store_the_user_may_not_read_is_named_as_a_permission_problem(site, co
     code, stderr = as_nobody(site, *command, "--config", "config.toml", "--store", "secret.sqlite3")
     assert code == 1 and "no permission to read the store" in stderr, stderr
     assert "writing" not in stderr and not os.path.exists("/tmp/kiosk-test-never.csv")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run as another user")
+def test_a_content_root_behind_a_locked_folder_is_named(site):
+    locked = site / "locked"
+    (locked / "content").mkdir(parents=True, exist_ok=True)
+    locked.chmod(0o700)
+    code, stderr = as_nobody(site, "validate", "--config", "config.toml", "--content", "locked/content")
+    assert code == 2 and "cannot be reached (Permission denied)" in stderr, stderr
+    assert "Traceback" not in stderr

@@ -1,6 +1,8 @@
 """The staff PIN: scrypt hashes, the lockout at the prompt, and writing the hash into config.toml."""
 
+import os
 import shutil
+import stat
 import tomllib
 from pathlib import Path
 
@@ -249,3 +251,30 @@ def test_write_refuses_what_it_cannot_edit_safely(tmp_path):
     with pytest.raises(ConfigError, match="by hand"):
         write_pin_hash(path, HASH)
     assert path.read_text(encoding="utf-8") == 'staff = { pin_hash = "" }\n'
+
+
+def test_write_keeps_a_byte_order_mark(tmp_path):
+    # Notepad saves UTF-8 with a BOM; the kiosk reads such a config, so set-pin must edit it too.
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'\xef\xbb\xbf[staff]\npin_hash = ""\n')
+    write_pin_hash(path, HASH)
+    assert path.read_bytes() == b'\xef\xbb\xbf[staff]\npin_hash = "' + HASH.encode() + b'"\n'
+    assert load_config(path).staff.pin_hash == HASH
+
+
+def test_write_refuses_a_named_pipe_without_waiting_for_it(tmp_path):
+    # Reading a FIFO waits for a writer that never comes: set-pin must refuse it, not hang.
+    path = tmp_path / "config.toml"
+    os.mkfifo(path)
+    with pytest.raises(ConfigError, match="named pipe"):
+        write_pin_hash(path, HASH)
+    assert stat.S_ISFIFO(os.stat(path).st_mode)
+
+
+def test_write_refuses_a_config_nested_too_deeply(tmp_path):
+    path = tmp_path / "config.toml"
+    text = "x = " + "[" * 5000 + "]" * 5000 + "\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match="cannot be read as TOML"):
+        write_pin_hash(path, HASH)
+    assert path.read_text(encoding="utf-8") == text

@@ -21,6 +21,8 @@ import tomllib
 from pathlib import Path
 from typing import Callable
 
+from .bounded_files import FileMissing, FileRefused, NoPermission, NotRegularFile, read_bounded
+from .config import CONFIG_BYTES
 from .errors import ConfigError, KioskError
 
 SCHEME = "scrypt"
@@ -181,25 +183,14 @@ def write_pin_hash(config_path: Path, pin_hash: str) -> None:
     admin too. It is replaced atomically so a power cut leaves either the old or the new file.
     """
     config_path = Path(config_path)
-    try:
-        with open(config_path, encoding="utf-8", newline="") as file:
-            text = file.read()
-    except FileNotFoundError:
-        raise ConfigError(f"{config_path}: config file not found; pass --config PATH of the kiosk's "
-                          "config.toml") from None
-    except PermissionError:
-        raise ConfigError(f"{config_path}: no permission to read the config ({_owner(config_path)}); run "
-                          "kiosk set-pin as the user who owns it, or with sudo") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{config_path} is a folder; pass --config PATH of the kiosk's config.toml") from None
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{config_path}: the config is not UTF-8 text ({error}); save it as UTF-8") from None
-    except OSError as error:
-        raise ConfigError(f"{config_path}: cannot read config ({error.strerror or error})") from None
+    text, bom = _read_config_text(config_path)
     try:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{config_path}: TOML syntax error, fix it before setting the PIN: {error}") from None
+    except (RecursionError, ValueError):  # nesting or a number too deep or long for tomllib
+        raise ConfigError(f"{config_path}: the config cannot be read as TOML; fix it before setting the PIN "
+                          "(`kiosk status --config` names the problem)") from None
 
     new_text = _with_pin_hash(text, pin_hash)
     try:
@@ -211,7 +202,7 @@ def write_pin_hash(config_path: Path, pin_hash: str) -> None:
                           "unusual way?); put the line pin_hash = \"...\" under [staff] by hand")
     target = config_path.resolve()  # replace the file a symlink points to, not the symlink
     try:
-        _replace_atomically(target, new_text)
+        _replace_atomically(target, bom + new_text)
     except PermissionError as error:
         raise ConfigError(f"{target}: no permission to write the config or its folder ({error.strerror}; "
                           f"{_owner(target)}); run kiosk set-pin as the user who owns both, or with sudo. "
@@ -219,6 +210,29 @@ def write_pin_hash(config_path: Path, pin_hash: str) -> None:
     except OSError as error:
         raise ConfigError(f"{target}: cannot write the new PIN ({error.strerror or error}); nothing was "
                           "changed. Check the disk and that the config is a regular file") from None
+
+
+def _read_config_text(config_path: Path) -> tuple[str, str]:
+    """The config's text and its byte order mark ("" or U+FEFF, kept when the file is written
+    back); read like `load_config` reads it: a regular file only, with a bound."""
+    try:
+        raw = read_bounded(config_path, CONFIG_BYTES)
+    except FileMissing:
+        raise ConfigError(f"{config_path}: config file not found; pass --config PATH of the kiosk's "
+                          "config.toml") from None
+    except NoPermission:
+        raise ConfigError(f"{config_path}: no permission to read the config ({_owner(config_path)}); run "
+                          "kiosk set-pin as the user who owns it, or with sudo") from None
+    except NotRegularFile as error:
+        raise ConfigError(f"{config_path} is {error.kind}, not a config file; pass --config PATH of the "
+                          "kiosk's config.toml") from None
+    except FileRefused as error:
+        raise ConfigError(f"{config_path}: the config file {error.words}") from None
+    bom = "\ufeff" if raw.startswith(b"\xef\xbb\xbf") else ""
+    try:
+        return raw.decode("utf-8-sig"), bom
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{config_path}: the config is not UTF-8 text ({error}); save it as UTF-8") from None
 
 
 def _owner(path: Path) -> str:
