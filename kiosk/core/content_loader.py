@@ -282,6 +282,13 @@ def _read_bodies(folder: Path, root: Path, out: list[Problem], limits: Limits):
         for line, what in markup.unsupported(text):
             problems.add(f"body.{layer}", f"{what} are not supported and are shown as plain text; see "
                          "docs/content.md, 'Body text'", line, Severity.WARNING)
+        blocks = markup.block_count_over(text, limits.body_blocks)
+        if blocks is not None:
+            problems.add(f"body.{layer}", f"{blocks:,} paragraphs, headings and list items, more than the "
+                         f"{limits.body_blocks} one body may have on the kiosk; shorten the text or split the "
+                         "exhibit")
+            ok = False
+            continue
         bodies[layer] = text
     return (bodies if ok else None), files
 

@@ -165,9 +165,17 @@ class KioskApp(App):
         from kiosk.core.content_loader import LoadedContent, load_content
         from kiosk.core.problems import Problem
 
+        from kiosk.core.markup import cached_blocks
+
         root = self.kiosk_config.content.root
         try:
-            return load_content(root)
+            content = load_content(root)
+            # Every body parsed here, off the frame: an odd but valid 128 KiB text takes markdown-it
+            # seconds, which the warm-up (one step a frame on the Kivy thread) must not pay.
+            for exhibit in content.exhibits:
+                for layer in ("de", "en", "ls"):
+                    cached_blocks(exhibit.body.get(layer))
+            return content
         except Exception as error:  # noqa: BLE001
             content = LoadedContent(root=root)
             content.problems.append(Problem(str(root), "content", f"could not be read: {type(error).__name__}: "

@@ -26,6 +26,7 @@ class BodyItem(BoxLayout):
 
 
 FIRST_BLOCKS = 6  # about a screenful: what a visitor sees before scrolling
+BLOCKS_PER_FRAME = 8  # below the fold: about 30 ms of layout a frame
 
 
 class BodyView(BoxLayout):
@@ -33,17 +34,30 @@ class BodyView(BoxLayout):
 
     def __init__(self, **kwargs):
         self.spares = Spares()
+        self._shown = 0  # counts the bodies shown, so that blocks still to come for an old one are dropped
         super().__init__(**kwargs)
 
     def on_markdown(self, *args):
         self.spares.put_back(self)
         blocks = cached_blocks(self.markdown)
-        # The first screenful is laid out with the tap; the rest, below the fold, on the next
-        # frame, so the screen the visitor looks at appears sooner.
+        # The first screenful is laid out with the tap; the rest, below the fold, a few blocks a
+        # frame after it, so the screen the visitor looks at appears at once and a long body
+        # never holds up a frame (each block is a label of its own, a few ms to lay out).
+        self._shown += 1
         self._add(blocks[:FIRST_BLOCKS])
-        if len(blocks) > FIRST_BLOCKS:
-            markdown = self.markdown
-            Clock.schedule_once(lambda dt: self._add(blocks[FIRST_BLOCKS:]) if self.markdown == markdown else None)
+        self._add_later(self._shown, blocks, FIRST_BLOCKS)
+
+    def _add_later(self, shown: int, blocks, start: int) -> None:
+        if start >= len(blocks):
+            return
+
+        def add(dt):
+            if self._shown != shown:
+                return  # another body was shown meanwhile (perhaps the same text again): its own blocks come
+            self._add(blocks[start:start + BLOCKS_PER_FRAME])
+            self._add_later(shown, blocks, start + BLOCKS_PER_FRAME)
+
+        Clock.schedule_once(add)
 
     def _add(self, blocks):
         # Labels are created at the view's width, so each renders its text once, not first at
