@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -10,6 +11,38 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parent.parent
+NOBODY = 65534
+
+
+def as_nobody(call) -> str:
+    """Run `call()` in a forked child as uid/gid 65534: "no error", the message of the KioskError it
+    raised (what a user sees), or "child failed: ..." for anything else. Needs root."""
+    from kiosk.core.errors import KioskError
+
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        message = "no error"
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setegid(NOBODY)
+            os.seteuid(NOBODY)
+            call()
+        except KioskError as error:
+            message = str(error)
+        except BaseException as error:  # noqa: BLE001 - the parent must hear about any failure
+            message = f"child failed: {error!r}"
+        finally:
+            try:
+                os.write(write_end, message.encode("utf-8"))
+            finally:
+                os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, encoding="utf-8") as pipe:
+        message = pipe.read()
+    os.waitpid(pid, 0)
+    return message
 
 
 @pytest.fixture

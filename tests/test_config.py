@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import run_kiosk
+from conftest import as_nobody, run_kiosk
 
 from kiosk.core.config import load_config
 from kiosk.core.errors import ConfigError
@@ -124,36 +124,8 @@ def test_an_unreadable_config_is_a_permission_problem():
         path.write_text("[kiosk]\n", encoding="utf-8")
         base.chmod(0o755)
         path.chmod(0)
-        message = _load_as_nobody(path)
+        message = as_nobody(lambda: load_config(path))
         # Before: "cannot read config ([Errno 13] ...); save it as UTF-8 text".
         assert "cannot read the config file: permission denied" in message and "UTF-8" not in message
     finally:
         shutil.rmtree(base)
-
-
-def _load_as_nobody(path: Path) -> str:
-    """The ConfigError message of load_config(path) in a child running as uid 65534."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        message = "no error"
-        try:
-            os.close(read_end)
-            os.setgroups([])
-            os.setegid(65534)
-            os.seteuid(65534)
-            load_config(path)
-        except ConfigError as error:
-            message = str(error)
-        except BaseException as error:  # noqa: BLE001 - the parent must hear about any failure
-            message = f"child failed: {error!r}"
-        finally:
-            try:
-                os.write(write_end, message.encode("utf-8"))
-            finally:
-                os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, encoding="utf-8") as pipe:
-        message = pipe.read()
-    os.waitpid(pid, 0)
-    return message

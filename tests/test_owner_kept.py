@@ -10,9 +10,7 @@ import sys
 
 import pytest
 
-from conftest import PROJECT
-
-NOBODY = 65534
+from conftest import NOBODY, PROJECT, as_nobody
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="giving files to another user needs root")
 
@@ -44,28 +42,9 @@ def test_set_pin_on_a_config_the_user_may_not_write_is_a_permission_problem(tmp_
     config.write_text('[kiosk]\nid = "k1"\n', encoding="utf-8")
     os.chmod(config, 0o644)  # root's, readable by all: nobody may read it but not write it
     before = config.read_bytes()
-    from kiosk.core.errors import ConfigError
     from kiosk.core.staff_pin import hash_pin, write_pin_hash
 
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        message = "no error"
-        try:
-            os.close(read_end)
-            os.setegid(NOBODY)
-            os.seteuid(NOBODY)
-            try:
-                write_pin_hash(config, hash_pin("2468"))
-            except ConfigError as error:
-                message = str(error)
-        finally:
-            os.write(write_end, message.encode())
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        message = pipe.read().decode()
-    os.waitpid(pid, 0)
+    message = as_nobody(lambda: write_pin_hash(config, hash_pin("2468")))
     assert "no permission" in message and "UTF-8" not in message
     assert config.read_bytes() == before
 
@@ -74,27 +53,9 @@ def test_set_pin_on_an_unreadable_config_says_permission_not_encoding(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('[kiosk]\nid = "k1"\n', encoding="utf-8")
     os.chmod(config, 0o600)
-    from kiosk.core.errors import ConfigError
     from kiosk.core.staff_pin import hash_pin, write_pin_hash
 
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        message = "no error"
-        try:
-            os.close(read_end)
-            os.seteuid(NOBODY)
-            try:
-                write_pin_hash(config, hash_pin("2468"))
-            except ConfigError as error:
-                message = str(error)
-        finally:
-            os.write(write_end, message.encode())
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        message = pipe.read().decode()
-    os.waitpid(pid, 0)
+    message = as_nobody(lambda: write_pin_hash(config, hash_pin("2468")))
     assert "no permission to read" in message and "UTF-8" not in message
 
 

@@ -539,6 +539,9 @@ def _report_validation(error: ValidationError, model: type[BaseModel], problems:
             message = f"{_show(value)} is not valid here; {_PATTERN_HINTS.get(name, 'check the format')}"
         elif kind == "string_too_short":
             message = "must not be empty; write the text or remove the key"
+        elif kind == "too_long":
+            message = (f"{err['ctx']['actual_length']} entries, more than the {err['ctx']['max_length']} the kiosk "
+                       "can show here; remove some (see docs/content.md)")
         elif kind == "string_too_long":
             message = f"text too long (at most {err['ctx']['max_length']} characters); shorten it"
         elif kind == "greater_than_equal":

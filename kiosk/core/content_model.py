@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.functional_validators import PlainValidator
@@ -87,7 +87,7 @@ class Poll(_Strict):
     id: Slug
     type: PollType
     question: LocalizedText
-    options: list[Option] = []
+    options: list[Option] = Field(default=[], max_length=8)  # four rows of two: what a screen shows
     max_choices: int | None = Field(default=None, ge=1)
     scale_labels: ScaleLabels | None = None
     show_results: bool = True
@@ -141,10 +141,11 @@ class Exhibit(_Strict):
     title: LocalizedText
     summary: LocalizedText
     body: Body
-    media: list[Media] = []
-    links: list[Link] = []
-    contacts: list[Contact] = []
-    polls: list[Poll] = []
+    # Bounds a screen can show (and that bound the work of checking one exhibit).
+    media: list[Media] = Field(default=[], max_length=8)
+    links: list[Link] = Field(default=[], max_length=6)
+    contacts: list[Contact] = Field(default=[], max_length=6)
+    polls: list[Poll] = Field(default=[], max_length=6)
     idea: Idea | None = None
 
     _status = field_validator("status", mode="before")(_enum_from_text(ProjectStatus))

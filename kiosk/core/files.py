@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 from typing import Iterable
 
+from .bounded_files import kind_of
 from .errors import ProtectedFileError
 
 # SQLite's files beside a store: writing over any of them damages the store as surely as
@@ -23,19 +24,6 @@ def fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def kind_of(mode: int) -> str:
-    """'a folder', 'a device', ... for a stat mode that is not a regular file's."""
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
 
 
 class Protected:

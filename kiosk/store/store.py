@@ -29,7 +29,8 @@ from typing import Callable, Iterable, Iterator
 
 from sqlite_utils import Database
 
-from kiosk.core.files import fsync_path, kind_of
+from kiosk.core.bounded_files import kind_of
+from kiosk.core.files import fsync_path
 from kiosk.core.records import Flag, Kind, Record, RecordDraft
 
 from .errors import (
@@ -454,10 +455,8 @@ class Store:
         except BaseException:
             conn.close()
             raise
-        lines = ExportLines(conn, _export_line_sql(include_free_text), where, params, max(1, batch), upto,
-                            include_free_text)
-        lines._read_failed = self._read_failed
-        return lines
+        return ExportLines(conn, _export_line_sql(include_free_text), where, params, max(1, batch), upto,
+                           include_free_text, self._read_failed)
 
     def vote_tallies(self, *, since: dt.datetime | str | None = None, until: dt.datetime | str | None = None,
                      poll_id: str | None = None, exhibit_id: str | None = None,
@@ -1054,8 +1053,9 @@ class ExportLines:
     """
 
     def __init__(self, conn: sqlite3.Connection, line_sql: str, where: list[str], params: list, batch: int,
-                 upto: int, include_free_text: bool):
+                 upto: int, include_free_text: bool, read_failed: Callable[[sqlite3.Error], Exception]):
         self._conn: sqlite3.Connection | None = conn
+        self._read_failed = read_failed  # turns a SQLite error into the store's error in words
         self._line_sql, self._where, self._params, self._batch = line_sql, where, params, batch
         # The highest rowid in this snapshot: `Store.vote_tallies(upto=...)` counts the same records.
         self.upto = upto
@@ -1069,11 +1069,7 @@ class ExportLines:
         try:
             yield from self._batches()
         except sqlite3.Error as error:
-            raise self._failed(error) from error
-
-    def _failed(self, error: sqlite3.Error) -> Exception:
-        read_failed = getattr(self, "_read_failed", None)
-        return read_failed(error) if read_failed is not None else StoreError(f"cannot read the store ({error})")
+            raise self._read_failed(error) from error
 
     def _batches(self) -> Iterator[list[bytes]]:
         self._cursor = self._open().execute(f"SELECT {self._line_sql}{self._from()}", self._params)
@@ -1094,7 +1090,7 @@ class ExportLines:
         try:
             return self._records(positions)
         except sqlite3.Error as error:
-            raise self._failed(error) from error
+            raise self._read_failed(error) from error
 
     def _records(self, positions: Iterable[int]) -> list[Record]:
         conn = self._open()
@@ -1127,14 +1123,14 @@ class ExportLines:
             cursor.arraysize = self._batch
             rows = cursor.fetchmany()
         except sqlite3.Error as error:
-            raise self._failed(error) from error
+            raise self._read_failed(error) from error
         while rows:
             for row in rows:
                 yield _record(row)
             try:
                 rows = cursor.fetchmany()
             except sqlite3.Error as error:
-                raise self._failed(error) from error
+                raise self._read_failed(error) from error
 
     def close(self) -> None:
         if self._conn is not None:

@@ -112,7 +112,7 @@ def test_content(site):
 def test_a_device_node(site):
     device = site / "null-device"
     os.mknod(device, stat.S_IFCHR | 0o600, os.makedev(1, 3))
-    refused(site, device, "is a device")
+    refused(site, device, "is a character device")
     assert stat.S_ISCHR(os.lstat(device).st_mode)
 
 

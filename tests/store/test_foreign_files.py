@@ -80,7 +80,7 @@ def test_devices_and_fifos_are_refused_without_opening_them(tmp_path):
     os.mknod(device, stat.S_IFCHR | 0o600, os.makedev(1, 3))
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)  # opening it would block: the check must not open it
-    for path, name in ((device, "a device"), (fifo, "a named pipe")):
+    for path, name in ((device, "a character device"), (fifo, "a named pipe")):
         with pytest.raises(StoreForeignFileError, match=name):
             Store.open(path, "k1")
         with pytest.raises(StoreForeignFileError, match=name):

@@ -1,4 +1,7 @@
-"""A long body never holds up the tap: the first screenful at once, the rest a few blocks a frame."""
+"""Long content never holds up a tap: a long body comes in a few blocks a frame, a long calendar
+shows its next events."""
+
+import datetime as dt
 
 import pytest
 
@@ -37,3 +40,23 @@ def test_blocks_still_coming_for_a_body_left_are_dropped(fresh):
     fresh.wait(lambda: len(view.children) >= 60, what="body A again")
     fresh.frames(10)
     assert texts(view) == [f"A {i}" for i in range(60)]
+
+
+def test_a_long_calendar_shows_the_next_events_only(fresh, monkeypatch):
+    # A year of weekly events in events.toml: hundreds of cards with a QR code each would hold
+    # the tap for seconds; the screen shows the next ones.
+    from kiosk.ui.screens.events import MAX_EVENTS_SHOWN, EventCard
+
+    first = fresh.app.content.events[0]
+    week = dt.timedelta(days=7)
+    calendar = [first.model_copy(update={"id": f"woche-{i}", "start": first.start + i * week,
+                                         "end": first.end + i * week}) for i in range(300)]
+    monkeypatch.setattr(fresh.app.content, "events", calendar)
+    fresh.app.start_visit()
+    fresh.settle()
+    fresh.tap(fresh.find(text="Alle Termine"))
+    cards = [w for w in fresh.walk() if isinstance(w, EventCard)]
+    shown = sorted(card.event.id for card in cards)
+    upcoming = [e.id for e in fresh.app.content.upcoming_events(dt.datetime.now(dt.timezone.utc))]
+    assert len(cards) == MAX_EVENTS_SHOWN
+    assert shown == sorted(upcoming[:MAX_EVENTS_SHOWN])

@@ -18,6 +18,9 @@ class EventCard(EventWords, BoxLayout):
     pass
 
 
+MAX_EVENTS_SHOWN = 24
+
+
 class EventColumn(BoxLayout):
     pass
 
@@ -27,7 +30,8 @@ class EventsScreen(Screen):
 
     def show(self):
         app = App.get_running_app()
-        upcoming = app.content.upcoming_events(dt.datetime.now(TIMEZONE))
+        # The next ones only: a year's calendar would be hundreds of cards with a QR code each.
+        upcoming = app.content.upcoming_events(dt.datetime.now(TIMEZONE))[:MAX_EVENTS_SHOWN]
         # The screen may not be laid out yet when it is filled: decide by the window's width.
         count = 2 if Window.width > app.fs_body * 55 else 1
         self.ids.scroll.scroll_y = 1
