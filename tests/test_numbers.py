@@ -18,6 +18,6 @@ def test_megabytes_and_whole_numbers():
 
 
 def test_percent_rounds_and_spaces_as_each_language_writes_it():
-    assert percent(1 / 3, "de") == "33\u202f%"
+    assert percent(1 / 3, "de") == "33\u00a0%"
     assert percent(2 / 3, "en") == "67%"
-    assert percent(0, "ls") == "0\u202f%"
+    assert percent(0, "ls") == "0\u00a0%"

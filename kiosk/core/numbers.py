@@ -22,7 +22,7 @@ def whole(value: int, layer: str) -> str:
 def percent(share: float, layer: str) -> str:
     """0.333 -> "33 %" (de, ls: DIN 5008 puts a space before the sign) or "33%" (en)."""
     number = round(share * 100)
-    return f"{number}\u202f%" if layer in _GERMAN else f"{number}%"
+    return f"{number}\u00a0%" if layer in _GERMAN else f"{number}%"
 
 
 def megabytes(size_bytes: int, layer: str) -> str:
