@@ -20,6 +20,10 @@ from .bounded_files import FileMissing, FileRefused, FileTooLarge, NoPermission,
 from .errors import ConfigError
 from .terms import LAYERS
 
+# The address config.toml ships with: QR codes built from it lead nowhere. One place, so the
+# staff screen, `kiosk validate` and the start line all use the same test.
+PLACEHOLDER_PUBLIC_URL = "https://stadtlabor.example.org"
+
 # A complete config.toml with comments is about 2 KiB; anything near this is not a config file.
 CONFIG_BYTES = 64 * 1024
 
@@ -60,7 +64,7 @@ class SyncSection:
 
 @dataclass(frozen=True)
 class PhoneSection:
-    public_url: str = _rule("https://stadtlabor.example.org", pattern=r"https?://[^\s/]+(/\S*)?",
+    public_url: str = _rule(PLACEHOLDER_PUBLIC_URL, pattern=r"https?://[^\s/]+(/\S*)?",
                             shape="a web address starting with http:// or https://")
 
 
@@ -91,6 +95,11 @@ class Config:
     @property
     def standalone(self) -> bool:
         return not self.sync.central_url
+
+    @property
+    def public_url_is_placeholder(self) -> bool:
+        """True while `[phone] public_url` is still the shipped example address (a trailing / aside)."""
+        return self.phone.public_url.rstrip("/").lower() == PLACEHOLDER_PUBLIC_URL
 
     def replace(self, **changes) -> Config:
         """A copy with some sections (or `path`) replaced."""
