@@ -14,7 +14,8 @@ from .columns import BASE_COLUMNS, FREE_TEXT_COLUMN, columns
 # Where each name lives. Loaded on first use: every `kiosk` command imports the export's
 # command line, and `kiosk run` should not load the exporters at start-up.
 _HOMES = {
-    "neutralise": "cells", "summary_path": "csv_out", "BadDateError": "errors", "ExportError": "errors", "OutputPathError": "errors",
+    "neutralise": "cells", "summary_path": "csv_out", "CSV_DIALECTS": "csv_out", "EXCEL_DE": "csv_out",
+    "RFC4180": "csv_out", "UnknownDialectError": "csv_out", "RatingSummary": "summary", "RatingBuilder": "summary", "BadDateError": "errors", "ExportError": "errors", "OutputPathError": "errors",
     "StoreNotFoundError": "errors", "UnknownFormatError": "errors", "find_removable_media": "media",
     "Period": "period", "parse_day": "period", "period_from_days": "period", "FORMATS": "run",
     "ExportResult": "run", "Selection": "run", "export_records": "run", "export_store": "run",
@@ -32,7 +33,8 @@ def __getattr__(name: str):
 
 
 __all__ = [
-    "AnswerCount", "BASE_COLUMNS", "BadDateError", "EXCEL_MAX_ROWS", "ExportError", "ExportResult", "FORMATS",
+    "AnswerCount", "BASE_COLUMNS", "CSV_DIALECTS", "EXCEL_DE", "RFC4180", "RatingBuilder", "RatingSummary",
+    "UnknownDialectError", "BadDateError", "EXCEL_MAX_ROWS", "ExportError", "ExportResult", "FORMATS",
     "FREE_TEXT_COLUMN", "OutputPathError", "Period", "PollSummary", "Selection", "StoreNotFoundError",
     "SummaryBuilder", "UnknownFormatError", "VerifyResult", "columns", "export_records", "export_store",
     "find_removable_media", "neutralise", "open_store", "parse_day", "period_from_days", "summary_path",

@@ -12,17 +12,22 @@ import sys
 from pathlib import Path
 
 FORMATS = ("csv", "xlsx", "json")  # the same as kiosk.export.run.FORMATS (a test keeps them equal)
+CSV_DIALECTS = ("rfc4180", "excel-de")  # the same as kiosk.export.csv_out.DIALECTS, default first
 
 DESCRIPTION = """\
 Write the poll results (one summary per poll and question version, suspect votes counted
 apart) and the raw records to a file.
 
 csv  writes two files: OUT with one row per record, and OUT-STEM-summary.csv beside it with
-     the poll summaries (UTF-8 with BOM, comma separated; e.g. --out results.csv also writes
-     results-summary.csv).
-xlsx writes one workbook: sheet "Übersicht", one sheet per poll, the records in "Daten"
-     (continued in "Daten 2", ... past Excel's 1,048,576 rows).
-json writes one object {"export", "summaries", "records"}.
+     the poll summaries (UTF-8 with BOM; e.g. --out results.csv also writes results-summary.csv).
+     --csv-dialect rfc4180 (default): comma separated, decimal point, for scripts and databases.
+     --csv-dialect excel-de: semicolon separated, decimal comma (12,5), so a German Excel or
+     LibreOffice opens it in columns with a double click.
+xlsx writes one workbook for reading: German column headers, times as dates in Europe/Berlin
+     time; sheet "Übersicht", "Bewertungen" (ratings 1-5 per exhibit: count, average,
+     distribution), the records in "Daten" (continued in "Daten 2", ... past Excel's 1,048,576
+     rows), one sheet per poll named by its question.
+json writes one object {"export", "summaries", "ratings", "records"}.
 
 Free text typed by visitors (ideas, comments) is left out unless --include-free-text is given.
 Cells starting with = + - @ tab or CR are prefixed with ' in CSV and XLSX so they open as text.
@@ -46,6 +51,9 @@ def add_export_command(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--poll", metavar="ID", help="only this poll: POLL-ID or EXHIBIT-ID/POLL-ID")
     parser.add_argument("--include-free-text", action="store_true",
                         help="add the ideas' and comments' text (personal data may be in it; handle with care)")
+    parser.add_argument("--csv-dialect", choices=CSV_DIALECTS, default=CSV_DIALECTS[0],
+                        help="csv only: rfc4180 (default; ',' and decimal point) or excel-de (';' and decimal "
+                             "comma, opens in columns in a German Excel)")
     parser.add_argument("--store", type=Path, metavar="PATH", help="store to export (default: [store] path of the "
                         "config)")
     parser.set_defaults(handler=cmd_export)
@@ -89,7 +97,8 @@ def cmd_export(args) -> int:
               file=sys.stderr)
     try:
         result = export_store(store, out, fmt, exhibits=exhibits, selection=Selection(period, args.poll),
-                              include_free_text=args.include_free_text, protected=protected)
+                              include_free_text=args.include_free_text, protected=protected,
+                              csv_dialect=args.csv_dialect)
     finally:
         close = getattr(store, "close", None)
         if close is not None:

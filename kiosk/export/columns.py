@@ -13,6 +13,15 @@ BASE_COLUMNS: tuple[str, ...] = (
     "question_version", "content_version", "created_at", "answers", "rating", "layer", "dwell_s", "flags",
 )
 FREE_TEXT_COLUMN = "free_text"
+# The raw columns as the XLSX shows them to the administration. CSV and JSON keep the ids above:
+# scripts and databases read those, and a renamed header would break them.
+GERMAN_HEADERS: dict[str, str] = {
+    "id": "Datensatz-ID", "kiosk_id": "Kiosk", "seq": "Laufnummer", "boot_id": "Start-ID",
+    "session_id": "Besuch-ID", "kind": "Art", "exhibit_id": "Exponat", "poll_id": "Umfrage",
+    "question_version": "Fassung der Frage", "content_version": "Inhaltsversion",
+    "created_at": "Zeitpunkt (Ortszeit)", "answers": "Antworten", "rating": "Bewertung (1–5)",
+    "layer": "Sprachebene", "dwell_s": "Verweildauer (s)", "flags": "Markierungen", "free_text": "Freitext",
+}
 # Enum .value goes through a descriptor; a dict lookup is several times cheaper per record.
 _KIND_VALUES = {k: k.value for k in Kind}
 _FLAG_VALUES = {f: f.value for f in Flag}

@@ -1,7 +1,14 @@
 """CSV: the raw records in `<out>`, the poll summaries in `<out stem>-summary.csv` beside it.
 
 UTF-8 with a byte order mark, because Excel opens a BOM-less UTF-8 CSV as Windows-1252 and
-turns "Müll" into "MÃ¼ll"; comma-separated with RFC 4180 quoting and CRLF line ends.
+turns "Müll" into "MÃ¼ll"; RFC 4180 quoting and CRLF line ends. Two dialects:
+
+rfc4180   comma-separated, decimal point: what scripts, databases and English Excel read.
+excel-de  semicolon-separated, decimal comma (12,5): a German Excel or LibreOffice opens it in
+          columns with a double click; with commas it shows everything in column A.
+
+The ids keep their column names in both; lists in a cell (answers, flags) are joined by ";",
+which the German dialect quotes.
 
 Two ways to the same bytes: `CsvExport` takes Records (any iterable, as `export_records` is
 given), `write_lines` takes the lines the store renders in SQLite (`Store.export_lines`),
@@ -19,7 +26,35 @@ from pathlib import Path
 
 from .cells import TRIGGERS, neutralise_row
 from .columns import csv_fields
+from .errors import ExportError
 from .summary import PollSummary
+
+RFC4180 = "rfc4180"
+EXCEL_DE = "excel-de"
+DIALECTS = CSV_DIALECTS = (RFC4180, EXCEL_DE)
+# rfc4180 stays the default: the store renders its lines (bench/bench_export.py holds that path to
+# twice the sqlite3 shell's time) and scripts already read it. Staff take the XLSX, which opens
+# in columns everywhere.
+DEFAULT_DIALECT = RFC4180
+_DELIMITERS = {RFC4180: ",", EXCEL_DE: ";"}
+# Cells that hold numbers with a fraction, by column position (see columns.BASE_COLUMNS).
+_DECIMAL_CELLS = (12, 14)  # rating, dwell_s
+
+
+class UnknownDialectError(ExportError):
+    exit_code = 2
+
+
+def check_dialect(dialect: str) -> str:
+    if dialect not in DIALECTS:
+        raise UnknownDialectError(f"--csv-dialect: '{dialect}' is not one of {', '.join(DIALECTS)} (excel-de for a "
+                                  "German Excel or LibreOffice: ';' between cells, decimal comma)")
+    return dialect
+
+
+def german_decimal(text: str) -> str:
+    """'12.5' -> '12,5': the number as a German spreadsheet reads it."""
+    return text.replace(".", ",")
 
 SUMMARY_COLUMNS = ("exhibit_id", "poll_id", "question_version", "status", "question", "type", "answer_id",
                    "answer", "count", "percent", "suspect", "voters", "suspect_voters")
@@ -63,22 +98,32 @@ def _open(path: Path):
     return open(path, "w", encoding="utf-8-sig", newline="", buffering=_BUFFER)
 
 
-def _header(columns: tuple[str, ...]) -> str:
+def _header(columns: tuple[str, ...], dialect: str = RFC4180) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n").writerow(columns)
+    csv.writer(buffer, lineterminator="\r\n", delimiter=_DELIMITERS[dialect]).writerow(columns)
     return buffer.getvalue()
 
 
 class CsvExport:
-    def __init__(self, raw_path: Path, summary_tmp: Path, columns: tuple[str, ...]):
+    def __init__(self, raw_path: Path, summary_tmp: Path, columns: tuple[str, ...], dialect: str = DEFAULT_DIALECT):
         self._summary_tmp = summary_tmp
+        self._dialect = check_dialect(dialect)
         self._include_free_text = columns[-1] == "free_text"
         self._commas = len(columns) - 1
         self._file = _open(raw_path)
-        self._file.write(_header(columns))
+        self._file.write(_header(columns, dialect))
         self._lines: list[str] = []
+        self._german = None
+        if dialect == EXCEL_DE:
+            self._german = csv.writer(self._file, lineterminator="\r\n", delimiter=";")
 
     def add(self, record) -> None:
+        if self._german is not None:
+            fields = csv_fields(record, self._include_free_text)
+            for i in _DECIMAL_CELLS:
+                fields[i] = german_decimal(fields[i])
+            self._german.writerow(neutralise_row(fields))
+            return
         self._lines.append(record_line(record, self._include_free_text, self._commas))
         if len(self._lines) >= _BATCH:
             self._flush()
@@ -89,24 +134,26 @@ class CsvExport:
             self._file.write("\r\n".join(self._lines))
             self._lines = []
 
-    def finish(self, summaries: list[PollSummary], meta: dict) -> None:
+    def finish(self, summaries: list[PollSummary], meta: dict, ratings=()) -> None:
         self._flush()
         self._file.close()
-        write_summaries(self._summary_tmp, summaries)
+        write_summaries(self._summary_tmp, summaries, self._dialect)
 
     def close(self) -> None:
         self._file.close()
 
 
-def write_summaries(path: Path, summaries: list[PollSummary]) -> None:
+def write_summaries(path: Path, summaries: list[PollSummary], dialect: str = DEFAULT_DIALECT) -> None:
     with _open(path) as file:
-        writer = csv.writer(file, lineterminator="\r\n")
+        writer = csv.writer(file, lineterminator="\r\n", delimiter=_DELIMITERS[dialect])
         writer.writerow(SUMMARY_COLUMNS)
         for s in summaries:
             poll = (s.exhibit_id, s.poll_id, s.question_version, s.status, s.question, s.type)
             totals = (s.voters, s.suspect_voters)
             for a in s.answers:
                 percent = "" if a.percent is None else a.percent
+                if dialect == EXCEL_DE and percent != "":
+                    percent = german_decimal(str(percent))
                 writer.writerow(neutralise_row(poll + (a.answer_id, a.label, a.count, percent, a.suspect) + totals))
             if not s.answers:  # a poll nobody answered still shows, with zero voters
                 writer.writerow(neutralise_row(poll + ("", "", 0, "", 0) + totals))

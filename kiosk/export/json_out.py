@@ -1,4 +1,4 @@
-"""JSON: one object {"export": {...}, "summaries": [...], "records": [...]}, written as it goes.
+"""JSON: one object {"export": {...}, "summaries": [...], "ratings": [...], "records": [...]}, written as it goes.
 
 The records stream into a spool file beside the output while the summaries are counted; the
 final file is then the summaries followed by the spooled records, so a reader sees the
@@ -33,11 +33,13 @@ class JsonExport:
         self._spool.write(("\n" if self._first else ",\n") + line)
         self._first = False
 
-    def finish(self, summaries: list[PollSummary], meta: dict) -> None:
+    def finish(self, summaries: list[PollSummary], meta: dict, ratings=()) -> None:
         self._spool.close()
         with open(self._path, "w", encoding="utf-8", buffering=_BUFFER) as out:
             out.write('{"export":' + json.dumps(meta, ensure_ascii=False) + ',\n"summaries":[')
             out.write(",".join("\n" + json.dumps(s.as_json(), ensure_ascii=False) for s in summaries))
+            out.write('\n],\n"ratings":[')
+            out.write(",".join("\n" + json.dumps(r.as_json(), ensure_ascii=False) for r in ratings))
             out.write('\n],\n"records":[')
             with open(self._spool_path, encoding="utf-8") as spool:
                 shutil.copyfileobj(spool, out, _BUFFER)

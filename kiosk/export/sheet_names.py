@@ -1,4 +1,8 @@
-"""Worksheet names Excel accepts: at most 31 characters, none of []:*?/\\, unique ignoring case."""
+"""Worksheet names Excel accepts: at most 31 characters, none of []:*?/\\, unique ignoring case.
+
+Poll sheets are named by their question, which is usually longer: the name is cut at a word
+where one is near, marked with "…", and a suffix (a version, a number) always stays whole.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,39 @@ import re
 MAX_LENGTH = 31
 # Excel's forbidden characters, and control characters, which XML cannot hold in a name.
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\ufffe\uffff]")
+_SPACES = re.compile(r"\s+")
 # Excel keeps "History" for its change tracking and refuses a sheet of that name.
 _RESERVED = {"history"}
+ELLIPSIS = "…"
+
+
+def _fit(text: str, room: int) -> str:
+    if len(text) <= room:
+        return text
+    cut = text[:room - 1]
+    word = cut.rfind(" ")
+    if word >= room // 2:  # a word boundary not too far back reads better than half a word
+        cut = cut[:word]
+    return cut.rstrip(" -–,.;'") + ELLIPSIS
 
 
 class SheetNames:
     def __init__(self):
         self._taken: set[str] = set()
 
-    def take(self, wanted: str) -> str:
-        """`wanted` made safe and unique; numbered ' 2', ' 3', ... when the name is taken."""
-        base = _FORBIDDEN.sub("_", wanted).strip().strip("'") or "Blatt"
-        name, n = base[:MAX_LENGTH], 1
+    def take(self, wanted: str, suffix: str = "") -> str:
+        """`wanted` + `suffix` made safe and unique; numbered ' 2', ' 3', ... when the name is taken."""
+        base = _SPACES.sub(" ", _FORBIDDEN.sub("_", wanted)).strip().strip("'").strip() or "Blatt"
+        suffix = _FORBIDDEN.sub("_", suffix).rstrip("'")
+        name, n = _fit(base, MAX_LENGTH - len(suffix)) + suffix, 1
         while name.casefold() in self._taken or name.casefold() in _RESERVED:
             n += 1
-            suffix = f" {n}"
-            name = base[:MAX_LENGTH - len(suffix)].rstrip() + suffix
+            tail = f"{suffix} {n}"
+            name = _fit(base, MAX_LENGTH - len(tail)) + tail
         self._taken.add(name.casefold())
         return name
+
+
+def sheet_reference(name: str) -> str:
+    """The name as a formula or link refers to it: quoted, an apostrophe doubled."""
+    return "'" + name.replace("'", "''") + "'"

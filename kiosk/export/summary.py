@@ -201,3 +201,68 @@ class SummaryBuilder:
                            type=poll.type.value if poll is not None else None,
                            exhibit_title=exhibit.title.de if exhibit is not None else "",
                            voters=tally.voters, suspect_voters=tally.suspect_voters, answers=answers)
+
+
+RATINGS = (1, 2, 3, 4, 5)
+_FEEDBACK = Kind.FEEDBACK.value
+
+
+@dataclass
+class RatingSummary:
+    """The ratings (feedback 1–5) one exhibit got: how many, their average and how they spread."""
+
+    exhibit_id: str
+    exhibit_title: str
+    distribution: dict[int, int]   # rating -> how often, for every rating 1-5
+    comments: int                  # ratings that came with a comment
+
+    @property
+    def count(self) -> int:
+        return sum(self.distribution.values())
+
+    @property
+    def average(self) -> float | None:
+        count = self.count
+        return sum(r * n for r, n in self.distribution.items()) / count if count else None
+
+    def as_json(self) -> dict:
+        return {"exhibit_id": self.exhibit_id, "exhibit_title": self.exhibit_title, "count": self.count,
+                "average": self.average, "distribution": {str(r): n for r, n in self.distribution.items()},
+                "comments": self.comments}
+
+
+class RatingBuilder:
+    """Feed it every exported record (`add`); ask for one summary per exhibit at the end."""
+
+    def __init__(self):
+        self._counts: dict[str, Counter] = {}
+        self._comments: Counter = Counter()
+
+    def add(self, record: Record) -> None:
+        if record.kind != _FEEDBACK:
+            return
+        payload = record.payload or {}
+        rating = payload.get("rating")
+        # Only what the feedback screen can give: a whole 1-5 (True is an int too, and no rating).
+        if type(rating) is not int or rating not in RATINGS:
+            return
+        exhibit = record.exhibit_id or ""
+        self._counts.setdefault(exhibit, Counter())[rating] += 1
+        if payload.get("comment"):
+            self._comments[exhibit] += 1
+
+    def summaries(self, exhibits: Iterable[Exhibit] = (), *, exhibit_id: str | None = None) -> list[RatingSummary]:
+        """Every exhibit of the content (zeros when nobody rated it), then rated exhibits no longer in it."""
+        out, seen = [], set()
+        for exhibit in exhibits:
+            if exhibit_id and exhibit.id != exhibit_id:
+                continue
+            seen.add(exhibit.id)
+            out.append(self._summary(exhibit.id, exhibit.title.de))
+        out += [self._summary(e, "") for e in sorted(self._counts) if e not in seen]
+        return out
+
+    def _summary(self, exhibit_id: str, title: str) -> RatingSummary:
+        counts = self._counts.get(exhibit_id, Counter())
+        return RatingSummary(exhibit_id=exhibit_id, exhibit_title=title,
+                             distribution={r: counts[r] for r in RATINGS}, comments=self._comments[exhibit_id])

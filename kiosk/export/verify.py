@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .columns import GERMAN_HEADERS
 from .csv_out import summary_path
 from .xlsx_out import OVERVIEW, RAW
 
@@ -59,7 +60,10 @@ def _count_csv(path: Path) -> int:
             if raw.read(3) != b"\xef\xbb\xbf":
                 raise ValueError(f"{file.name} has no UTF-8 byte order mark")
     with open(path, encoding="utf-8-sig", newline="") as file:
-        rows = csv.reader(file)
+        # Either dialect (kiosk.export.csv_out): the header, plain ids, tells which separator.
+        header = file.readline()
+        file.seek(0)
+        rows = csv.reader(file, delimiter=";" if ";" in header and "," not in header else ",")
         if next(rows, None) is None:
             raise ValueError("no header row")
         return sum(1 for _ in rows)
@@ -78,7 +82,7 @@ def _count_xlsx(path: Path) -> int:
         total = 0
         for name in raw:
             rows = book[name].iter_rows(min_col=1, max_col=1, values_only=True)
-            if next(rows, None) != ("id",):
+            if next(rows, None) not in (("id",), (GERMAN_HEADERS["id"],)):
                 raise ValueError(f"sheet '{name}' has no header row")
             total += sum(1 for row in rows if row[0] is not None)
         return total

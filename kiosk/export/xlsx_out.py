@@ -1,10 +1,13 @@
-"""XLSX: an "Übersicht" sheet, one sheet per poll, and the raw records in "Daten", "Daten 2", ...
+"""XLSX: "Übersicht", "Bewertungen", the raw records in "Daten", "Daten 2", ..., one sheet per poll.
+
+Written for the administration: German column headers, times as date cells in Soest's time
+(Europe/Berlin; the records carry UTC), poll sheets named by their question.
 
 xlsxwriter in constant_memory mode writes each row to disk once the next row starts, so a
 million records never sit in memory; every sheet is therefore written top to bottom in one
 pass. The summaries are only known once all records went past, so the "Übersicht" sheet is
-created first (it stays the first tab) and filled at the end, and the poll sheets follow the
-raw sheets. Text always goes through write_string: a visitor's "=..." is text, never a formula.
+created first (it stays the first tab, "Bewertungen" the second) and filled at the end, and the
+poll sheets follow the raw sheets. Text always goes through write_string: a visitor's "=..." is text, never a formula.
 """
 
 from __future__ import annotations
@@ -13,14 +16,18 @@ import datetime as dt
 from pathlib import Path
 
 from .cells import NOT_XML, TRIGGERS, xlsx_text
-from .columns import flat_row
-from .sheet_names import SheetNames
-from .summary import CURRENT, PollSummary
+from .columns import BASE_COLUMNS, GERMAN_HEADERS, flat_row
+from .period import BERLIN
+from .sheet_names import SheetNames, sheet_reference
+from .summary import CURRENT, NOT_IN_CONTENT, RATINGS, PollSummary, RatingSummary
 
 # Excel's sheet holds 1,048,576 rows, the header row included.
 EXCEL_MAX_ROWS = 1_048_576
 OVERVIEW = "Übersicht"
 RAW = "Daten"
+RATINGS_SHEET = "Bewertungen"
+_CREATED_AT = BASE_COLUMNS.index("created_at")
+_UTC = dt.timezone.utc
 HONEST = ("Stimmen hier vor Ort, nicht repräsentativ. Verdächtige Stimmen (schneller abgegeben, als Menschen "
           "abstimmen) sind nicht mitgezählt und stehen in einer eigenen Spalte.")
 _WIDTHS = {"id": 36, "boot_id": 36, "session_id": 36, "created_at": 27, "content_version": 18,
@@ -46,8 +53,11 @@ class XlsxExport:
         self._title = self._book.add_format({"bold": True, "font_size": 14})
         self._percent = self._book.add_format({"num_format": "0.0%"})
         self._wrap = self._book.add_format({"text_wrap": True, "valign": "top"})
+        self._when = self._book.add_format({"num_format": "dd.mm.yyyy hh:mm:ss"})
+        self._average = self._book.add_format({"num_format": "0.00"})
         self._names = SheetNames()
         self._overview = self._book.add_worksheet(self._names.take(OVERVIEW))
+        self._ratings = self._book.add_worksheet(self._names.take(RATINGS_SHEET))
         self.raw_sheets: list[str] = []
         self._sheet = None
         self._row = 0
@@ -61,6 +71,11 @@ class XlsxExport:
         for col, value in enumerate(flat_row(record, self._include_free_text)):
             if value is None:
                 continue
+            if col == _CREATED_AT:
+                when = berlin_time(value)
+                if when is not None:
+                    sheet.write_datetime(row, col, when, self._when)
+                    continue
             if type(value) is str:
                 write_string(row, col, xlsx_text(value) if value[:1] in TRIGGERS or NOT_XML.search(value)
                              else value)
@@ -73,8 +88,8 @@ class XlsxExport:
         self._close_raw_sheet()
         sheet = self._book.add_worksheet(name)
         for col, column in enumerate(self._columns):
-            sheet.set_column(col, col, _WIDTHS.get(column, 12))
-            sheet.write_string(0, col, column, self._bold)
+            sheet.set_column(col, col, _WIDTHS.get(column, 16))
+            sheet.write_string(0, col, GERMAN_HEADERS.get(column, column), self._bold)
         sheet.freeze_panes(1, 0)
         self.raw_sheets.append(name)
         self._sheet, self._row = sheet, 1
@@ -83,11 +98,12 @@ class XlsxExport:
         if self._sheet is not None and self._row > 1:
             self._sheet.autofilter(0, 0, self._row - 1, len(self._columns) - 1)
 
-    def finish(self, summaries: list[PollSummary], meta: dict) -> None:
+    def finish(self, summaries: list[PollSummary], meta: dict, ratings: list[RatingSummary] = ()) -> None:
         if self._sheet is None:
             self._new_raw_sheet()  # an empty export still has the raw sheet with its header
         self._close_raw_sheet()
         poll_sheets = [self._poll_sheet(s) for s in summaries]
+        self._write_ratings(ratings, meta)
         self._write_overview(summaries, poll_sheets, meta)
         self._book.close()
         self._finished = True
@@ -123,9 +139,10 @@ class XlsxExport:
             ("Zeitraum", meta["period"]),
             ("Auswahl", f"Umfrage {meta['poll']}" if meta["poll"] else "alle Datensätze"),
             ("Datensätze", meta["records"]),
-            ("Rohdaten", ", ".join(self.raw_sheets)),
+            ("Rohdaten", ", ".join(self.raw_sheets) + " (Zeiten in Ortszeit, Europe/Berlin)"),
+            ("Bewertungen", f"Blatt „{self._ratings.name}“: Anzahl, Durchschnitt und Verteilung je Exponat"),
             ("Freitexte", "enthalten – vertraulich behandeln" if meta["include_free_text"]
-             else "nicht enthalten (mit --include-free-text anfordern)"),
+             else "nicht enthalten (beim Export „Mit Ideen und Kommentaren“ wählen, oder --include-free-text)"),
         ]
         for row, (label, value) in enumerate(facts, start=1):
             self._text(sheet, row, 0, label, self._bold)
@@ -143,11 +160,13 @@ class XlsxExport:
                       summary.question, summary.type_label, summary.voters, summary.suspect_voters)
             for col, value in enumerate(values):
                 self._text(sheet, row, col, value)
-            sheet.write_url(row, len(values), f"internal:'{name}'!A1", string=xlsx_text(name))
+            sheet.write_url(row, len(values), f"internal:{sheet_reference(name)}!A1", string=xlsx_text(name))
 
     def _poll_sheet(self, s: PollSummary) -> str:
-        wanted = s.poll_id if s.status == CURRENT else f"{s.poll_id} ({s.question_version[:6]})"
-        name = self._names.take(wanted)
+        # Named by the question staff know it by; a poll no longer in the content by its id. An
+        # earlier version keeps its version mark, which the cut never takes away.
+        wanted = s.poll_id if s.status == NOT_IN_CONTENT or not s.question else s.question
+        name = self._names.take(wanted, "" if s.status == CURRENT else f" ({s.question_version[:6]})")
         sheet = self._book.add_worksheet(name)
         sheet.set_column(0, 0, 40)
         sheet.set_column(1, 1, 14)
@@ -190,3 +209,42 @@ class XlsxExport:
             chart.set_title({"none": True})
             sheet.insert_chart(0, 6, chart)
         return name
+
+    def _write_ratings(self, ratings: list[RatingSummary], meta: dict) -> None:
+        sheet = self._ratings
+        sheet.set_column(0, 0, 40)
+        sheet.set_column(1, 1, 24)
+        sheet.set_column(2, 9, 12)
+        self._text(sheet, 0, 0, "Bewertungen je Exponat (1 bis 5)", self._title)
+        self._text(sheet, 1, 0, "Bewertungen hier vor Ort, nicht repräsentativ.")
+        row = 3
+        header = ("Exponat", "Kennung", "Bewertungen", "Durchschnitt") + tuple(f"{r} Sterne" if r > 1 else "1 Stern"
+                                                                              for r in RATINGS) + ("mit Kommentar",)
+        for col, label in enumerate(header):
+            self._text(sheet, row, col, label, self._bold)
+        if not ratings:
+            self._text(sheet, row + 1, 0, "Keine Bewertungen in dieser Auswahl" if not meta["poll"]
+                       else "Export einer einzelnen Umfrage: ohne Bewertungen")
+            return
+        for r in ratings:
+            row += 1
+            self._text(sheet, row, 0, r.exhibit_title or "(nicht mehr im Inhalt)")
+            self._text(sheet, row, 1, r.exhibit_id)
+            sheet.write_number(row, 2, r.count)
+            if r.average is not None:
+                sheet.write_number(row, 3, r.average, self._average)
+            for col, rating in enumerate(RATINGS, start=4):
+                sheet.write_number(row, col, r.distribution[rating])
+            sheet.write_number(row, 4 + len(RATINGS), r.comments)
+
+
+def berlin_time(created_at: str) -> dt.datetime | None:
+    """The store's UTC text as Soest's wall-clock time, for a date cell (Excel has no time zones);
+    None when the text is no time, which then stays text."""
+    try:
+        moment = dt.datetime.fromisoformat(created_at)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_UTC)
+    return moment.astimezone(BERLIN).replace(tzinfo=None)

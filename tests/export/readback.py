@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 from pathlib import Path
 
 from openpyxl import load_workbook
+
+from kiosk.export.columns import GERMAN_HEADERS
+from kiosk.export.period import BERLIN
+
+IDS = {german: column for column, german in GERMAN_HEADERS.items()}
 
 
 def csv_rows(path: Path) -> list[dict]:
@@ -14,14 +20,27 @@ def csv_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(file))
 
 
-def xlsx_rows(path: Path, sheet: str = "Daten") -> list[dict]:
+def xlsx_rows(path: Path, sheet: str = "Daten", *, as_ids: bool = True) -> list[dict]:
+    """The raw rows; with `as_ids`, keyed by the column ids CSV and JSON use, and the Berlin date
+    cell of created_at turned back into the store's UTC text, so rows compare with the CSV's."""
     book = load_workbook(path, read_only=True)
     try:
         rows = list(book[sheet].iter_rows(values_only=True))
     finally:
         book.close()
     header = rows[0]
-    return [dict(zip(header, row)) for row in rows[1:]]
+    if not as_ids:
+        return [dict(zip(header, row)) for row in rows[1:]]
+    header = [IDS.get(name, name) for name in header]
+    out = []
+    for row in rows[1:]:
+        values = dict(zip(header, row))
+        when = values.get("created_at")
+        if isinstance(when, dt.datetime):
+            values["created_at"] = when.replace(tzinfo=BERLIN).astimezone(dt.timezone.utc).strftime(
+                "%Y-%m-%dT%H:%M:%S.%fZ")
+        out.append(values)
+    return out
 
 
 def xlsx_cells(path: Path, sheet: str) -> list:

@@ -22,7 +22,7 @@ def test_records_split_at_the_injected_row_limit(make_record, shipped, tmp_path)
     book = load_workbook(out, read_only=True)
     names = book.sheetnames
     book.close()
-    assert names[0] == "Übersicht" and names[1:4] == ["Daten", "Daten 2", "Daten 3"]
+    assert names[:2] == ["Übersicht", "Bewertungen"] and names[2:5] == ["Daten", "Daten 2", "Daten 3"]
     seqs = [[row["seq"] for row in xlsx_rows(out, name)] for name in result.raw_sheets]
     assert seqs == [list(range(1, 10)), list(range(10, 19)), list(range(19, 24))]
     assert verify_export(out, "xlsx", 23).ok
@@ -48,4 +48,4 @@ def test_poll_sheet_names_are_safe_unique_and_short(make_record, tmp_path):
     names = book.sheetnames
     book.close()
     assert all(len(n) <= 31 for n in names)
-    assert len({n.casefold() for n in names}) == len(names) == 5
+    assert len({n.casefold() for n in names}) == len(names) == 6
