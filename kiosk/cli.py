@@ -65,11 +65,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser(
         "run", help="start the kiosk",
-        description="Start the touch kiosk with the given config (fullscreen kiosk mode unless --windowed). "
-                    "A second kiosk on the same store refuses to start (exit 1).")
+        description="Start the touch kiosk with the given config: full screen in kiosk mode when [kiosk] "
+                    "fullscreen is true (the default), where Escape, Alt+F4 and window close are ignored. "
+                    "Ctrl+C (SIGINT), SIGTERM and SIGHUP stop it cleanly: what was recorded is written and the "
+                    "store closed. A second kiosk on the same store refuses to start.",
+        epilog="Exit codes: 0 ended by staff or by SIGTERM, SIGINT or SIGHUP; 1 already running; "
+               "2 bad config.")
     _add_config(run)
-    run.add_argument("--windowed", action="store_true", help="run in a window (for development): Escape and "
-                     "window close work, the mouse pointer shows")
+    screen = run.add_mutually_exclusive_group()
+    screen.add_argument("--windowed", action="store_true", help="run in a window (for development): Escape and "
+                        "window close end it, the mouse pointer shows")
+    screen.add_argument("--fullscreen", action="store_true",
+                        help="full screen in kiosk mode even when [kiosk] fullscreen is false")
     run.add_argument("--size", type=_size, metavar="WxH", help="window size, e.g. 1920x1080 (with --windowed)")
     run.set_defaults(handler=cmd_run)
 
@@ -135,7 +142,8 @@ def _config(args) -> Config:
 
 
 def cmd_validate(args) -> int:
-    root = args.content if args.content is not None else _config(args).content.root
+    config = _config(args) if args.content is None else _config_if_any(args)
+    root = args.content if args.content is not None else config.content.root
     try:
         is_folder = root.is_dir()
     except OSError as error:  # Python 3.11 raises when a folder above it may not be searched
@@ -147,23 +155,50 @@ def cmd_validate(args) -> int:
     from .core.content_loader import load_content
 
     content = load_content(root)
+    config_warnings = config_problems(config) if config is not None else []
     if args.json:
-        print(json.dumps(validation_report(content), ensure_ascii=False, indent=2))
+        print(json.dumps({**validation_report(content), "config_warnings": config_warnings}, ensure_ascii=False,
+                         indent=2))
     else:
         for problem in sorted(content.problems, key=lambda p: (p.path, p.line or 0)):
             print(problem)
+        for warning in config_warnings:
+            print(warning)
         tallies = "; ".join(f"{name}: {t.valid} valid, {t.invalid} invalid" for name, t in content.tallies.items())
-        warnings = len(content.warnings())
+        warnings = len(content.warnings()) + len(config_warnings)
         print(f"{tallies}; {warnings} warning{'s' if warnings != 1 else ''}; content version {content.version}")
         print(f"{content.valid_count} valid, {content.invalid_count} invalid")
+    # Config warnings never change the exit code: it speaks about the content only.
     return EXIT_OK if content.invalid_count == 0 else EXIT_PROBLEM
+
+
+def _config_if_any(args) -> Config | None:
+    """The config for its warnings when checking a content root named with --content: that check
+    needs no config, so a missing or broken one only means there are no config warnings."""
+    try:
+        return load_config(args.config)
+    except KioskError:
+        return None
+
+
+def config_problems(config: Config) -> list[str]:
+    """Settings that load but leave the kiosk half set up, each as `file: key: warning: ...`."""
+    from .ui.run import public_url_is_placeholder  # imports no kivy
+
+    where = config.path or "config.toml"
+    warnings = []
+    if public_url_is_placeholder(config):
+        warnings.append(f"{where}: [phone] public_url: warning: still the placeholder {config.phone.public_url}; "
+                        "the QR codes lead nowhere. Set [phone] public_url to the address of the phone pages")
+    return warnings
 
 
 def cmd_run(args) -> int:
     config = _config(args)
     from .ui.run import run_kiosk  # kivy is imported only for the command that needs it
 
-    return run_kiosk(config, windowed=args.windowed, size=args.size)
+    fullscreen = True if args.fullscreen else False if args.windowed else None
+    return run_kiosk(config, fullscreen=fullscreen, size=args.size)
 
 
 def cmd_set_pin(args) -> int:
@@ -207,9 +242,53 @@ def cmd_status(args) -> int:
     if args.json:
         print(json.dumps(health, ensure_ascii=False, indent=2, default=str))
     else:
-        for key, value in health.items():
-            print(f"{key}: {value}")
+        print(status_text(health))
     return EXIT_OK if not health.get("alerts") else EXIT_PROBLEM
+
+
+def status_text(health: dict) -> str:
+    """`kiosk status` for people: aligned `key: value` lines, counts in words, sizes in MB, times
+    in the machine's local time; the same facts as --json."""
+    from .core.numbers import megabytes
+
+    outbox = health["outbox"]
+    lines = [("store", health["path"]),
+             ("size", megabytes(health["size_bytes"], "en")),
+             ("records", f"{health['records']:,} (last sequence number {health['last_seq']:,})"),
+             ("kiosk id", health["kiosk_id"])]
+    if health.get("boot_id"):
+        lines.append(("boot id", health["boot_id"]))
+    lines += [(name.replace("_", " "), str(value)) for name, value in health["pragmas"].items()]
+    lines.append(("integrity", health["integrity"]))
+    sync = health["sync"]
+    if sync["standalone"]:
+        lines.append(("sync", "standalone: nothing is sent ([sync] central_url is empty)"))
+        if outbox.get("sent") or outbox.get("quarantined"):  # sent while a central was still set
+            lines.append(("outbox", f"{outbox['sent']:,} sent earlier, {outbox['quarantined']:,} quarantined"))
+    else:
+        lines.append(("sync", f"to {sync['central_url']}"))
+        counts = f"{outbox['pending']:,} waiting, {outbox['sent']:,} sent, {outbox['quarantined']:,} quarantined"
+        lines.append(("outbox", counts))
+    alerts = health["alerts"]
+    lines.append(("alerts", f"{len(alerts)} open" if alerts else "none"))
+    width = max(len(key) for key, _ in lines) + 1
+    text = [f"{key + ':':<{width}} {value}" for key, value in lines]
+    for alert in alerts:
+        text.append(f"  {readable_time(alert.get('created_at'))}  {alert.get('kind')}: {alert.get('message')}")
+    return "\n".join(text)
+
+
+def readable_time(value) -> str:
+    """A store's UTC time (ISO text or datetime) as `2026-11-30 19:05 CET` in local time."""
+    import datetime as dt
+
+    try:
+        moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)  # the store's clock is UTC
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
 def cmd_simulate(args) -> int:

@@ -1,16 +1,39 @@
-"""Start the kiosk: one instance per store, Kivy prepared, then the app (which loads the content)."""
+"""Start the kiosk: one instance per store, Kivy prepared, then the app (which loads the content).
+
+Stopping from outside: SIGTERM (systemd, `kill`), SIGINT (Ctrl+C) and SIGHUP (xinit ending the X
+session, a closed terminal) end the kiosk as the staff screen's exit does: Kivy's loop is left,
+the app's on_stop closes the recorder (its writer first writes what is queued, then the store
+folds its -wal file back) and the instance lock is released. A stop that was asked for is no
+failure, so the exit code is 0 (EXIT_STOPPED); systemd does not count it as a crash.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import signal
+import sys
 import tempfile
+import threading
 from pathlib import Path
 
 from kiosk.core.config import Config
 from kiosk.core.instance_lock import InstanceLock
 
 from . import prepare_kivy
+
+EXIT_STOPPED = 0  # ended by staff or by SIGTERM, SIGINT or SIGHUP
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+# Until kiosk.core.config has it (another change adds PLACEHOLDER_PUBLIC_URL and
+# Config.public_url_is_placeholder), the shipped placeholder is compared here.
+PLACEHOLDER_PUBLIC_URL = "https://stadtlabor.example.org"
+
+
+class StopRequested(BaseException):
+    """A stop signal arrived before Kivy's loop was running; there is no app to stop yet.
+
+    A BaseException, as KeyboardInterrupt is: Kivy tries its window providers under
+    `except Exception`, and a stop must not read as a provider that failed."""
 
 
 def kivy_home(store_path: Path) -> Path:
@@ -27,13 +50,108 @@ def kivy_home(store_path: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"stadtlabor-kiosk-kivy-{digest}"
 
 
-def run_kiosk(config: Config, *, windowed: bool = False, size: tuple[int, int] | None = None) -> int:
-    fullscreen = config.kiosk.fullscreen and not windowed
-    with InstanceLock.for_store(config.store.path):
-        prepare_kivy(kivy_home(config.store.path), fullscreen=fullscreen,
-                     size=size or (None if fullscreen else (1280, 800)))
-        from .app import KioskApp
+def public_url_is_placeholder(config: Config) -> bool:
+    shipped = getattr(config, "public_url_is_placeholder", None)
+    if isinstance(shipped, bool):
+        return shipped
+    return config.phone.public_url.rstrip("/") == PLACEHOLDER_PUBLIC_URL
 
-        # The content is read and checked right after the first frame, in the background.
-        KioskApp(config, kiosk_mode=fullscreen).run()
-    return 0
+
+def start_lines(config: Config, *, fullscreen: bool) -> list[tuple[str, bool]]:
+    """What the terminal (or the journal) hears at start: (line, is_warning)."""
+    where = f" --config {config.path}" if config.path else ""
+    if fullscreen:
+        stop = "full screen (kiosk mode): Escape and window close are ignored; Ctrl+C or SIGTERM stops it"
+    else:
+        stop = "in a window: Escape, closing the window, Ctrl+C or SIGTERM stop it"
+    lines = [(f"kiosk starting {stop}", False)]
+    if not config.staff.pin_hash:
+        lines.append(("kiosk: warning: no staff PIN is set, so the staff screen cannot be opened; set one with "
+                      f"`kiosk set-pin{where}` and restart the kiosk", True))
+    if public_url_is_placeholder(config):
+        lines.append((f"kiosk: warning: [phone] public_url is still the placeholder {config.phone.public_url}: "
+                      f"the QR codes lead nowhere; set [phone] public_url in {config.path or 'config.toml'} to "
+                      "the address of the phone pages", True))
+    return lines
+
+
+class StopOnSignal:
+    """Turns SIGTERM, SIGINT and SIGHUP into a clean stop of the running Kivy app.
+
+    Python's own SIGINT handling raises KeyboardInterrupt wherever Kivy's loop happens to be,
+    which skips the app's on_stop, and SDL would make SIGTERM a window-close request that kiosk
+    mode refuses. The handler itself must not take Kivy's clock lock (the main thread may hold
+    it when the signal arrives), so a short thread schedules the stop on the clock."""
+
+    def __init__(self):
+        self.received: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> "StopOnSignal":
+        for number in STOP_SIGNALS:
+            self._previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)
+
+    def _handle(self, number, frame) -> None:
+        first = self.received is None
+        self.received = number
+        base = sys.modules.get("kivy.base")
+        loop = getattr(base, "EventLoop", None)
+        if loop is None or loop.status == "idle":
+            raise StopRequested(signal.Signals(number).name)
+        # Once the loop is stopping or stopped, on_stop is closing the store: let it finish.
+        if first and loop.status == "started":
+            threading.Thread(target=self._stop_on_clock, name="kiosk-stop", daemon=True).start()
+
+    @staticmethod
+    def _stop_on_clock() -> None:
+        from kivy.base import stopTouchApp
+        from kivy.clock import Clock
+
+        # stopTouchApp rather than App.stop: App.run() dispatches on_stop once the loop is left,
+        # and App.stop() would dispatch it a second time.
+        Clock.schedule_once(lambda dt: stopTouchApp(), 0)
+
+
+def show_setup_notice(app, config: Config, *, fullscreen: bool) -> None:
+    """Put the first-start notice over the window once the app runs (no staff PIN yet)."""
+    if config.staff.pin_hash:
+        return
+
+    def add(*args) -> None:
+        from kivy.core.window import Window
+
+        from .widgets.setup_notice import SetupNotice
+
+        Window.add_widget(SetupNotice(config_path=str(config.path or "config.toml"), windowed=not fullscreen))
+
+    app.bind(on_start=add)
+
+
+def run_kiosk(config: Config, *, windowed: bool = False, fullscreen: bool | None = None,
+              size: tuple[int, int] | None = None) -> int:
+    """Run the kiosk until staff or a stop signal end it. `fullscreen` True or False overrides
+    the config (`--fullscreen`, `--windowed`)."""
+    if fullscreen is None:
+        fullscreen = config.kiosk.fullscreen and not windowed
+    with InstanceLock.for_store(config.store.path), StopOnSignal() as stopper:
+        try:
+            for line, warning in start_lines(config, fullscreen=fullscreen):
+                print(line, file=sys.stderr if warning else sys.stdout, flush=True)
+            prepare_kivy(kivy_home(config.store.path), fullscreen=fullscreen,
+                         size=size or (None if fullscreen else (1280, 800)))
+            from .app import KioskApp
+
+            # The content is read and checked right after the first frame, in the background.
+            app = KioskApp(config, kiosk_mode=fullscreen)
+            show_setup_notice(app, config, fullscreen=fullscreen)
+            app.run()
+        except StopRequested:
+            pass  # stopped while starting: no window, no store open yet; the lock goes below
+        if stopper.received is not None:
+            print(f"kiosk stopped ({signal.Signals(stopper.received).name})", flush=True)
+    return EXIT_STOPPED
