@@ -1,4 +1,4 @@
-"""Staff: what the kiosk shows and why, where it stores, reload content, exit.
+"""Staff: what the kiosk shows and why, where it stores, reload content, export to USB, exit.
 
 Reached only through the corner gesture and the PIN pad. In German: staff work here.
 """
@@ -11,26 +11,73 @@ from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from kiosk.core.config import PLACEHOLDER_PUBLIC_URL
+from kiosk.core.numbers import megabytes, whole
+
 from ..widgets import load_kv
 from ..widgets import common  # noqa: F401  (classes used in the kv)
 
 MAX_PROBLEMS_SHOWN = 200
+# content.tallies is keyed by the content's file kinds; staff read German.
+TALLY_NAMES = {"exhibits": "Exponate", "events": "Termine", "themes": "Themen"}
+PLACEHOLDER_WARNING = (
+    f"ACHTUNG: Die QR-Codes führen ins Leere. [phone] public_url ist noch die Beispieladresse "
+    f"{PLACEHOLDER_PUBLIC_URL}: in config.toml die echte Adresse eintragen, dann neu starten.")
+EXPORT_QUESTION = "Was soll auf den USB-Stick?"
+PRIVACY_HINT = (
+    "„Mit Ideen und Kommentaren“ nimmt den Text mit, den Besucherinnen und Besucher geschrieben haben: "
+    "darin können personenbezogene Daten stehen (Namen, Telefonnummern, E-Mail-Adressen). "
+    "Vertraulich behandeln, nur an die zuständige Stelle geben und die Datei auf dem Stick nach der "
+    "Übergabe löschen. „Nur Zahlen“ enthält Stimmen, Bewertungen und Zeiten, keine Texte.")
+
+
+def _de(n: int) -> str:
+    return whole(n, "de")
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{_de(n)} {one if n == 1 else many}"
+
+
+class ExportChoice(common.Card):
+    """The export's question: hidden and untouchable until staff tap "Export auf USB-Stick".
+
+    Folded to height 0, its buttons would still lie over the screen and take taps meant for
+    what is drawn there; so touches pass it by unless it is shown (disabling would not do:
+    a disabled widget swallows the touches that land on it)."""
+
+    shown = BooleanProperty(False)
+
+    def on_touch_down(self, touch):
+        return super().on_touch_down(touch) if self.shown else False
+
+    def on_touch_move(self, touch):
+        return super().on_touch_move(touch) if self.shown else False
+
+    def on_touch_up(self, touch):
+        return super().on_touch_up(touch) if self.shown else False
 
 
 class StaffScreen(Screen):
     summary = StringProperty("")
+    warning = StringProperty("")          # a setup fault staff must fix, shown above everything
     problems = StringProperty("")
     export_message = StringProperty("")
     exporting = BooleanProperty(False)
+    choosing = BooleanProperty(False)     # the export asks: with the ideas' text or only numbers?
+    export_question = StringProperty(EXPORT_QUESTION)
+    privacy_hint = StringProperty(PRIVACY_HINT)
 
     def show(self):
+        self.choosing = False
         self.refresh()
 
     def refresh(self):
         app = App.get_running_app()
         content = app.content
         config = app.kiosk_config
-        tallies = ", ".join(f"{name}: {t.valid} gültig, {t.invalid} ungültig" for name, t in content.tallies.items())
+        tallies = "  ·  ".join(f"{TALLY_NAMES.get(name, name)}: {_de(t.valid)} gültig, {_de(t.invalid)} ungültig"
+                               for name, t in content.tallies.items())
         self.summary = "\n".join([
             f"Kiosk: {config.kiosk.name} ({config.kiosk.id})  ·  App-Version {app.version}",
             f"Inhaltsversion: {content.version}  ·  {tallies}",
@@ -39,14 +86,19 @@ class StaffScreen(Screen):
             f"Konfiguration: {config.path}",
         ])
         self.summary += "\n" + self._store_summary(app)
+        self.warning = "\n".join(self._setup_warnings(config))
         lines = self._store_alerts(app)
         errors, warnings = content.errors(), content.warnings()
         if not errors and not warnings:
-            lines.append("Keine Probleme: alle Inhalte sind gültig.")
+            lines.append("Keine Probleme in den Inhalten: alle sind gültig.")
         else:
-            lines.append(f"{len(errors)} Fehler (übersprungen), {len(warnings)} Hinweise:")
+            lines.append(f"{_de(len(errors))} Fehler (übersprungen), {_de(len(warnings))} Hinweise:")
             lines += [str(p) for p in (errors + warnings)[:MAX_PROBLEMS_SHOWN]]
         self.problems = "\n".join(lines)
+
+    @staticmethod
+    def _setup_warnings(config) -> list[str]:
+        return [PLACEHOLDER_WARNING] if config.public_url_is_placeholder else []
 
     @staticmethod
     def _store_summary(app) -> str:
@@ -56,10 +108,15 @@ class StaffScreen(Screen):
         if not recorder.available:
             return "Aufzeichnung: NICHT MÖGLICH"
         health = recorder.health()
+        records = _plural(health.get("records", 0), "Eintrag", "Einträge")
+        size = megabytes(health.get("size_bytes", 0), "de")
+        if app.kiosk_config.standalone:
+            # Without a central nothing is ever transferred: "not yet transferred" would promise it.
+            return (f"Aufzeichnung: {records}, nur auf diesem Kiosk gespeichert (kein zentraler Server "
+                    f"eingestellt; weitergeben per Export auf USB-Stick)  ·  Datei {size}")
         outbox = health.get("outbox", {})
         pending = outbox.get("pending", 0) if isinstance(outbox, dict) else outbox
-        return (f"Aufzeichnung: {health.get('records', 0)} Einträge, {pending} noch nicht übertragen, "
-                f"Datei {health.get('size_bytes', 0) / 1e6:.1f} MB")
+        return f"Aufzeichnung: {records}, {_de(pending)} noch nicht übertragen  ·  Datei {size}"
 
     @staticmethod
     def _store_alerts(app) -> list[str]:
@@ -73,58 +130,107 @@ class StaffScreen(Screen):
                 lines.append(f"ACHTUNG: {message}")
         return lines
 
-    def export_to_usb(self):
-        """Poll results and records as XLSX onto a USB stick, off the frame, then read back and checked."""
-        from kiosk.export import find_removable_media
+    # -- export onto a USB stick -------------------------------------------------------------
 
-        app = App.get_running_app()
+    def export_to_usb(self):
+        """First step: check store and stick, then ask whether the ideas' text goes along."""
         if self.exporting:
             return
-        if app.recorder is None or app.recorder.store is None:
-            self.export_message = "Export nicht möglich: der Speicher ist nicht geöffnet (siehe oben)."
-            return
-        sticks = find_removable_media()
-        if not sticks:
-            self.export_message = "Kein USB-Stick gefunden. Bitte einstecken und erneut tippen."
-            return
-        stamp = dt.datetime.now().strftime("%Y-%m-%d-%H%M")
-        target = sticks[0] / f"stadtlabor-{app.kiosk_config.kiosk.id}-{stamp}.xlsx"
-        self.exporting = True
-        self.export_message = f"Export läuft … {target}"
-        from kiosk.core.files import Protected
+        if self._export_blocked() is not None:
+            self.export_message = ""
+            self.choosing = True
 
+    def cancel_export(self):
+        self.choosing = False
+        self.export_message = "Export abgebrochen: nichts geschrieben."
+
+    def start_export(self, include_free_text: bool):
+        """Poll results, ratings and records as XLSX onto the stick, off the frame, then read back."""
+        self.choosing = False
+        if self.exporting:
+            return
+        sticks = self._export_blocked()
+        if sticks is None:
+            return
+        from kiosk.core.files import Protected
+        from kiosk.export.period import BERLIN
+
+        app = App.get_running_app()
+        stamp = dt.datetime.now(BERLIN).strftime("%Y-%m-%d-%H%M")
+        kind = "mit-texten" if include_free_text else "zahlen"
+        target = sticks[0] / f"stadtlabor-{app.kiosk_config.kiosk.id}-{stamp}-{kind}.xlsx"
+        self.exporting = True
+        self.export_message = f"Export läuft … {target.name}"
         # The same protection as `kiosk export`: a stick mounted over the data folder (or a link
         # on it) must not let the export replace the store, the config or the content.
         protected = Protected(configs=[app.kiosk_config.path] if app.kiosk_config.path else [],
                               content_roots=[app.content.root])
-        threading.Thread(target=self._export, args=(app.recorder.store, target, app.content.exhibits, protected),
+        threading.Thread(target=self._export,
+                         args=(app.recorder.store, target, app.content.exhibits, protected, include_free_text),
                          name="usb-export", daemon=True).start()
 
-    def _export(self, store, target, exhibits, protected=None):
+    def _export_blocked(self):
+        """The sticks to write to; None (and the reason shown) when the export cannot start."""
+        from kiosk.export import find_removable_media
+
+        app = App.get_running_app()
+        if app.recorder is None or app.recorder.store is None:
+            self.export_message = "Export nicht möglich: der Speicher ist nicht geöffnet (siehe oben)."
+            return None
+        sticks = find_removable_media()
+        if not sticks:
+            self.export_message = "Kein USB-Stick gefunden. Bitte einstecken und erneut tippen."
+            return None
+        return sticks
+
+    def _export(self, store, target, exhibits, protected=None, include_free_text=False):
         from kiosk.core.errors import KioskError
         from kiosk.core.files import Protected
         from kiosk.export import export_store, verify_export
 
         try:
-            result = export_store(store, target, "xlsx", exhibits=exhibits, protected=protected or Protected())
-            message = verify_export(result.paths[0], "xlsx", result.records).message
+            result = export_store(store, target, "xlsx", exhibits=exhibits, protected=protected or Protected(),
+                                  include_free_text=include_free_text)
+            check = verify_export(result.paths[0], "xlsx", result.records)
+            message = export_report(result, check) if check.ok else check.message
         except (KioskError, OSError) as error:
-            message = f"Export fehlgeschlagen: {error}"
+            message = ("Export fehlgeschlagen: nichts Vollständiges auf den Stick geschrieben. Ist er voll, "
+                       f"schreibgeschützt oder abgezogen? Bitte prüfen und erneut tippen. (Technisch: {error})")
         Clock.schedule_once(lambda dt: self._exported(message))
 
     def _exported(self, message: str):
         self.exporting = False
         self.export_message = message
 
+
     def reload(self):
         self.problems = "Inhalte werden neu gelesen und geprüft …"
         App.get_running_app().reload_content(on_done=self.refresh)
 
     def leave(self):
+        self.choosing = False
         App.get_running_app().end_visit("staff")
 
     def exit_app(self):
         App.get_running_app().stop()
+
+
+def export_report(result, check) -> str:
+    """What was written, in staff's words: file, records, polls, ideas, and whether text is in it."""
+    polls = len(result.summaries)
+    voted = sum(1 for s in result.summaries if s.voters or s.suspect_voters)
+    ideas = result.kinds.get("idea", 0)
+    lines = [
+        f"Export fertig: {result.paths[0].name} auf dem USB-Stick ({result.paths[0].parent}).",
+        f"{_plural(result.records, 'Datensatz', 'Datensätze')}, {_plural(polls, 'Umfrage', 'Umfragen')} "
+        f"(davon {_de(voted)} mit Stimmen), {_plural(ideas, 'Idee', 'Ideen')}. Geprüft: alle lesbar.",
+    ]
+    if result.include_free_text:
+        lines.append("Mit dem Text der Ideen und Kommentare: vertraulich behandeln und die Datei auf dem "
+                     "Stick nach der Übergabe löschen.")
+    else:
+        lines.append("Nur Zahlen: ohne den Text der Ideen und Kommentare.")
+    return "\n".join(lines)
 
 
 load_kv(__file__)
