@@ -132,15 +132,18 @@ def block_count_over(text: str, limit: int) -> int | None:
 
 
 @functools.lru_cache(maxsize=1024)
-def cached_blocks(text: str) -> tuple[Block, ...]:
+def cached_blocks(text: str, keep_lines: bool = False) -> tuple[Block, ...]:
     """to_blocks for texts shown again and again (exhibit bodies on the kiosk)."""
-    return tuple(to_blocks(text))
+    return tuple(to_blocks(text, keep_lines=keep_lines))
 
 
-def to_blocks(text: str) -> list[Block]:
+def to_blocks(text: str, *, keep_lines: bool = False) -> list[Block]:
     """The body as Kivy-markup blocks. Never raises on odd Markdown: what is outside the subset
-    shows as its text, because a visitor should see something rather than nothing."""
-    return _Walker(_markup_inline).walk(parse(text))
+    shows as its text, because a visitor should see something rather than nothing.
+
+    `keep_lines`: each source line stays a line of its own (a soft break becomes a line break).
+    Leichte Sprache is written one sentence per line, and its readers rely on that."""
+    return _Walker(_markup_inline_lines if keep_lines else _markup_inline).walk(parse(text))
 
 
 def to_plain(text: str) -> str:
@@ -163,13 +166,13 @@ _MARKUP_TAGS = {
 }
 
 
-def _markup_inline(children) -> str:
+def _markup_inline(children, softbreak: str = " ") -> str:
     out = []
     for child in children or []:
         if child.type in _MARKUP_TAGS:
             out.append(_MARKUP_TAGS[child.type])
         elif child.type == "softbreak":
-            out.append(" ")
+            out.append(softbreak)
         elif child.type == "hardbreak":
             out.append("\n")
         elif child.type == "image":
@@ -177,6 +180,10 @@ def _markup_inline(children) -> str:
         else:
             out.append(escape(child.content))
     return "".join(out)
+
+
+def _markup_inline_lines(children) -> str:
+    return _markup_inline(children, softbreak="\n")
 
 
 def _plain_inline(children) -> str:

@@ -5,6 +5,7 @@ Content texts come from the exhibit files; these are the words around them.
 
 from __future__ import annotations
 
+from .numbers import whole
 from .terms import Words
 
 
@@ -40,6 +41,9 @@ TEXTS: dict[str, Words] = {
     "still_there_sub": _t("Ohne Berührung beginnt der Kiosk in {n} Sekunden von vorn.",
                           "Without a touch, the kiosk starts over in {n} seconds.",
                           "Tippen Sie auf den Knopf. Sonst fängt alles neu an. Noch {n} Sekunden."),
+    "still_there_sub_one": _t("Ohne Berührung beginnt der Kiosk in 1 Sekunde von vorn.",
+                              "Without a touch, the kiosk starts over in 1 second.",
+                              "Tippen Sie auf den Knopf. Sonst fängt alles neu an. Noch 1 Sekunde."),
     "continue": _t("Ja, weiter", "Yes, continue", "Ja, ich bin noch da"),
     "larger_text": _t("Größere Schrift", "Larger text", "Große Schrift"),
     "contrast": _t("Kontrast", "Contrast", "Kontrast"),
@@ -56,20 +60,32 @@ TEXTS: dict[str, Words] = {
     "pick_one": _t("Eine Antwort wählen", "Choose one answer", "Tippen Sie auf eine Antwort."),
     "pick_up_to": _t("Bis zu {n} Antworten wählen", "Choose up to {n} answers",
                      "Sie können {n} Antworten an·tippen."),
+    "pick_up_to_one": _t("Eine Antwort wählen", "Choose one answer", "Tippen Sie auf eine Antwort."),
     "pick_scale": _t("Von 1 (gar nicht) bis 5 (sehr)", "From 1 (not at all) to 5 (very much)",
                      "1 heißt: gar nicht. 5 heißt: sehr."),
     "confirm_vote": _t("Abstimmen", "Vote", "Antwort schicken"),
     "thanks_vote": _t("Danke für Ihre Stimme!", "Thank you for your vote!", "Danke für Ihre Antwort!"),
     "results_honest": _t("Stimmen hier vor Ort, nicht repräsentativ", "Votes cast here, not representative",
                          "So haben Menschen hier geantwortet. Das ist keine Umfrage für ganz Soest."),
+    # Several answers per voter: each bar is the share of voters who chose it, so the bars add
+    # up to more than 100 % and "33 %" still means "a third of the people who voted".
+    "results_share_of_voters": _t("Anteil der Abstimmenden, Mehrfachauswahl möglich",
+                                  "Share of voters; more than one answer possible",
+                                  "Jede Person konnte mehr als eine Antwort wählen.\n"
+                                  "Die Zahl zeigt: So viele von allen Personen haben das gewählt."),
     "voters": _t("{n} Stimmen", "{n} votes", "{n} Antworten"),
     "voters_one": _t("1 Stimme", "1 vote", "1 Antwort"),
+    "voters_multi": _t("{n} Abstimmende", "{n} voters", "{n} Personen"),
+    "voters_multi_one": _t("1 abstimmende Person", "1 voter", "1 Person"),
     "already_voted": _t("Sie haben bei dieser Umfrage schon abgestimmt. Danke!",
                         "You have already voted in this poll. Thank you!",
                         "Sie haben hier schon geantwortet. Danke!"),
     "cooldown": _t("Hier wurde gerade abgestimmt. Bitte in {n} Sekunden noch einmal.",
                    "Someone just voted here. Please try again in {n} seconds.",
                    "Hier hat gerade jemand geantwortet. Warten Sie bitte {n} Sekunden."),
+    "cooldown_one": _t("Hier wurde gerade abgestimmt. Bitte in 1 Sekunde noch einmal.",
+                       "Someone just voted here. Please try again in 1 second.",
+                       "Hier hat gerade jemand geantwortet. Warten Sie bitte 1 Sekunde."),
     "closed": _t("Diese Umfrage ist zurzeit geschlossen.", "This poll is closed at the moment.",
                  "Diese Frage ist gerade zu."),
     "not_possible": _t("Das Speichern ist gerade nicht möglich. Bitte versuchen Sie es später noch einmal.",
@@ -97,6 +113,18 @@ TEXTS: dict[str, Words] = {
                        "Please no names, addresses or phone numbers.",
                        "Schreiben Sie bitte keine Namen. Keine Adressen. Keine Telefon·nummern."),
     "chars_left": _t("noch {n} Zeichen", "{n} characters left", "Sie können noch {n} Zeichen schreiben."),
+    "chars_left_one": _t("noch 1 Zeichen", "1 character left", "Sie können noch 1 Zeichen schreiben."),
+    "unsent_idea": _t("Ihre Idee ist noch nicht gesendet.", "Your idea has not been sent yet.",
+                      "Sie haben Ihre Idee noch nicht geschickt."),
+    "unsent_comment": _t("Ihre Rückmeldung ist noch nicht gesendet.", "Your feedback has not been sent yet.",
+                         "Sie haben Ihre Meinung noch nicht geschickt."),
+    "unsent_vote": _t("Sie haben gewählt, aber noch nicht abgestimmt.", "You chose an answer but have not voted yet.",
+                      "Sie haben eine Antwort an·getippt.\nSie haben sie noch nicht geschickt."),
+    "unsent_question": _t("Wenn Sie jetzt aufhören, geht das verloren.", "If you finish now, it will be lost.",
+                          "Wenn Sie jetzt auf·hören, ist es weg."),
+    "discard": _t("Verwerfen und beenden", "Discard and finish", "Weg·werfen und auf·hören"),
+    "keep_writing": _t("Weiter schreiben", "Keep writing", "Weiter·schreiben"),
+    "keep_voting": _t("Zurück zur Umfrage", "Back to the poll", "Zurück zur Frage"),
     "write_here": _t("Hier tippen Sie Ihre Idee …", "Type your idea here …", "Hier schreiben Sie Ihre Idee …"),
 }
 
@@ -104,6 +132,19 @@ LANGUAGE_LABELS = {"de": "Deutsch", "en": "English", "ls": "Leichte Sprache"}
 
 
 def text(key: str, layer: str, **values) -> str:
-    """The UI text `key` in `layer`; German where a layer is empty."""
+    """The UI text `key` in `layer`; German where a layer is empty.
+
+    A count `n` picks the singular text `key_one` where there is one ("1 Sekunde", not
+    "1 Sekunden") and is written as the layer writes numbers ("1.234" on German screens)."""
+    n = values.get("n")
+    if isinstance(n, int) and not isinstance(n, bool):
+        if n == 1 and f"{key}_one" in TEXTS:
+            key = f"{key}_one"
+        values["n"] = whole(n, layer)
     words = TEXTS[key].get(layer)
     return words.format(**values) if values else words
+
+
+def count_text(key: str, n: int, layer: str) -> str:
+    """`key` with the count `n`, singular or plural as the layer says it."""
+    return text(key, layer, n=int(n))

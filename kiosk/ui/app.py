@@ -12,7 +12,9 @@ from kivy.clock import Clock
 from kivy.core.window import Window
 from kivy.metrics import mm
 from kivy.event import EventDispatcher
-from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, ObjectProperty, StringProperty
+from kivy.properties import (BooleanProperty, ColorProperty, DictProperty, NumericProperty, ObjectProperty,
+                             StringProperty)
+from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import __version__
@@ -78,6 +80,14 @@ class KioskApp(App):
     fs_h2 = NumericProperty(40)
     fs_title = NumericProperty(56)
     fs_display = NumericProperty(80)
+    # The top bar's own sizes: they follow the window, not "Größere Schrift", so the bar's
+    # buttons stay where the visitor found them (and "Leichte Sprache" stays inside the window).
+    fs_bar = NumericProperty(24)
+    fs_bar_button = NumericProperty(28)
+    fs_bar_title = NumericProperty(32)
+    # The same sizes by role name, for the style classes (kiosk/ui/widgets/common.py `font_role`).
+    fs = DictProperty({"small": 24, "body": 28, "lead": 32, "h3": 32, "h2": 40, "title": 56, "display": 80,
+                       "bar": 24, "bar_button": 28, "bar_title": 32})
     unit = NumericProperty(16)       # spacing unit
     touch = NumericProperty(88)      # smallest touch target (at least 15 mm)
 
@@ -102,6 +112,7 @@ class KioskApp(App):
                              idea_max_chars=participation.idea_max_chars)
         self.recorder: Recorder | None = None
         self._visit_waiting = False  # a tap on the welcome before the content was in
+        self._asked_unsent = None  # (screen, what) "Fertig" asked about; a second "Fertig" ends
         self.warmed_up = False  # the first visit's work (QR codes, Markdown, pictures) done ahead
         self._unbuilt: list[str] = list(SCREENS)
         self._building_started = False  # the screens after the first are built once content is in
@@ -174,7 +185,7 @@ class KioskApp(App):
             # seconds, which the warm-up (one step a frame on the Kivy thread) must not pay.
             for exhibit in content.exhibits:
                 for layer in ("de", "en", "ls"):
-                    cached_blocks(exhibit.body.get(layer))
+                    cached_blocks(exhibit.body.get(layer), layer == "ls" and exhibit.body.has("ls"))
             return content
         except Exception as error:  # noqa: BLE001
             content = LoadedContent(root=root)
@@ -253,7 +264,7 @@ class KioskApp(App):
         for exhibit in self.content.exhibits:
             for layer in ("de", "en", "ls"):
                 yield lambda e=exhibit, l=layer: (qr_texture(phone_url(public_url, e.id, l)),
-                                                  cached_blocks(e.body.get(l)))
+                                                  cached_blocks(e.body.get(l), l == "ls" and e.body.has("ls")))
 
     def _warm_up(self, steps: list) -> None:
         if steps:
@@ -284,6 +295,10 @@ class KioskApp(App):
         self.fs_h2 = round(42 * text_scale)
         self.fs_title = round(58 * text_scale)
         self.fs_display = round(84 * scale)
+        self.fs_bar = round(24 * max(scale, 0.92))
+        self.fs_bar_button = round(28 * scale)
+        self.fs_bar_title = round(32 * scale)
+        self.fs = {role: getattr(self, f"fs_{role}") for role in self.fs}
         self.unit = round(16 * scale)
         self.touch = max(round(mm(15)), round(88 * scale))
 
@@ -345,10 +360,30 @@ class KioskApp(App):
         if draft is not None:
             self.recorder.record(draft, on_done)
 
+    def finish_visit(self) -> None:
+        """"Fertig": the visit ends, but something written or chosen and not yet sent is asked
+        about first, once: a second "Fertig" ends it. The idle reset does not ask (it discards,
+        as the visitor is gone)."""
+        screen = self.root.current_screen
+        unsent = screen.unsent() if hasattr(screen, "unsent") else None
+        if unsent is None or self._asked_unsent == (screen.name, unsent):
+            self.end_visit("done")
+            return
+        from .widgets.idle_dialog import UnsentDialog
+
+        self._asked_unsent = (screen.name, unsent)
+        self.idle.touched()
+        UnsentDialog(on_discard=lambda: self.end_visit("done"), message_key=unsent,
+                     keep_key="keep_voting" if unsent == "unsent_vote" else "keep_writing").open()
+
     def end_visit(self, reason: str = "idle") -> None:
         """Forget the visitor: language, toggles, scroll positions, typed text and unconfirmed
         answers back to the start; the visit itself is recorded as ended."""
         self.idle.cancel()
+        self._asked_unsent = None
+        for window_child in list(Window.children):
+            if isinstance(window_child, ModalView) and window_child is not getattr(self, "_pin_pad", None):
+                window_child.dismiss(animation=False)  # an open "not yet sent" question goes with the visit
         for draft in self.visits.end(reason):
             self.record(draft)
         for screen in self.root.screens:

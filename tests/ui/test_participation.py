@@ -71,7 +71,11 @@ def test_each_poll_type_votes_thanks_and_shows_honest_results(fresh, poll_type):
     assert after == before + 1
     if poll.show_results:
         assert "Stimmen hier vor Ort, nicht repräsentativ" in text
-        assert (f"{after} Stimmen" if after != 1 else "1 Stimme") in text
+        if poll_type is PollType.MULTI:  # people, not answers: each may give several
+            assert "Anteil der Abstimmenden, Mehrfachauswahl möglich" in text
+            assert (f"{after} Abstimmende" if after != 1 else "1 abstimmende Person") in text
+        else:
+            assert (f"{after} Stimmen" if after != 1 else "1 Stimme") in text
     shot = fresh.screenshot(f"poll-{poll_type.value}-thanks")
     assert_result_words_unobscured(fresh, shot)
 
@@ -147,6 +151,8 @@ def test_half_written_idea_is_discarded_when_the_visit_ends(fresh):
     type_keys(fresh, "Geheim")
     count = len(records(fresh, Kind.IDEA))
     fresh.tap(fresh.find(text="Fertig"))
+    assert app.root.current == "idea"  # asked first: "Ihre Idee ist noch nicht gesendet."
+    fresh.tap(fresh.find(text="Verwerfen und beenden"))
     assert app.root.current == "attract"
     assert app.root.get_screen("idea").ids.entry.ids.field.text == ""
     fresh.frames(5)

@@ -78,7 +78,8 @@ class ExhibitScreen(Screen):
         self.caption_text = media.caption.get(layer) if media and media.caption else ""
         self.credit_text = f"{media.credit} · {media.licence}" if media else ""
         self.alt_text = media.alt.get(layer) if media else ""
-        self.ids.body.markdown = exhibit.body.get(layer)
+        # Leichte Sprache keeps its one-sentence lines; a German text shown in its place does not.
+        self.ids.body.show_body(exhibit.body.get(layer), keep_lines=layer == "ls" and exhibit.body.has("ls"))
         self.phone_link = phone_url(app.kiosk_config.phone.public_url, exhibit.id, layer)
         self._fill_contacts(layer)
         self._fill_actions(layer)

@@ -77,6 +77,13 @@ class FeedbackScreen(Screen):
         else:
             self.state, self.message = "asking", text("not_possible", layer)
 
+    def unsent(self) -> str | None:
+        """What "Fertig" would throw away: a rating chosen or a comment written, not sent."""
+        if self.state != "asking":
+            return None
+        written = self.writing and self._entry.ids.field.text.strip()
+        return "unsent_comment" if self.rating or written else None
+
     def reset(self):
         self.rating = 0
         self.writing = False

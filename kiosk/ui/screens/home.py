@@ -18,6 +18,7 @@ from ..widgets.text_fit import fit_lines
 
 NEXT_EVENTS = 3
 SUMMARY_LINES = 3  # on a tile
+TITLE_LINES = 2  # on a tile
 
 
 class ExhibitTile(ButtonBehavior, BoxLayout):
@@ -30,6 +31,10 @@ class ExhibitTile(ButtonBehavior, BoxLayout):
     def summary_text(self, layer: str, width: float, font_size: float) -> str:
         """The summary, shortened at a word with "…" to the three lines a tile has."""
         return fit_lines(self.exhibit.summary.get(layer), int(width), int(font_size), SUMMARY_LINES)
+
+    def title_text(self, layer: str, width: float, font_size: float) -> str:
+        """The title, wrapped to the tile's two lines (ended at a word with "…" beyond them)."""
+        return fit_lines(self.exhibit.title.get(layer), int(width), int(font_size), TITLE_LINES, bold=True)
 
     def on_release(self):
         App.get_running_app().open_exhibit(self.exhibit.id)

@@ -44,6 +44,10 @@ class IdeaScreen(Screen):
         else:
             self.state, self.message = "writing", text("not_possible", layer)
 
+    def unsent(self) -> str | None:
+        """What "Fertig" would throw away: words written but not sent."""
+        return "unsent_idea" if self.state == "writing" and self.has_text else None
+
     def reset(self):
         self.state = "writing"
         self.message = ""

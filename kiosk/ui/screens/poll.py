@@ -4,6 +4,7 @@ from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
 from kivy.uix.screenmanager import Screen
 
+from kiosk.core.numbers import percent, whole
 from kiosk.core.terms import PollType
 from kiosk.core.records import Record
 from kiosk.core.ui_text import text
@@ -24,6 +25,8 @@ class PollScreen(Screen):
     message = StringProperty("")
     can_confirm = BooleanProperty(False)
     voters = NumericProperty(0)
+    voters_text = StringProperty("")    # "12 Stimmen", singular and number format per layer
+    results_note = StringProperty("")   # what the percentages are a share of
 
     def on_kv_post(self, base_widget):
         self.spares = Spares()
@@ -37,6 +40,9 @@ class PollScreen(Screen):
         self.exhibit = app.content.exhibit(exhibit_id)
         self.poll = self.exhibit.poll(poll_id)
         self.selected: list[str] = []
+        # Everything a poll before this one in the visit may have left: nothing chosen yet.
+        self.can_confirm = False
+        self.voters = 0
         self.shown_mono = app.visits.now()
         check = app.visits.check_vote(self.exhibit, self.poll)
         self.state = "asking" if check.allowed else "blocked"
@@ -65,6 +71,8 @@ class PollScreen(Screen):
         self._build_answers(layer)
         if self.state == "thanks":
             self._show_results(layer)
+        elif self.state == "asking":
+            self.message = ""
 
     def _build_answers(self, layer: str):
         poll = self.poll
@@ -146,12 +154,22 @@ class PollScreen(Screen):
             return
         counts = app.recorder.poll_counts(self.exhibit.id, self.poll.id, self.poll.question_version,
                                           app.kiosk_config.participation.show_suspect_votes)
-        answers, total = counts["answers"], sum(counts["answers"].values())
-        self.voters = counts["voters"]
+        answers, voters = counts["answers"], counts["voters"]
+        multi = self.poll.type is PollType.MULTI
+        # A share of the people who voted, for every type: where each voter gives one answer
+        # it equals the share of answers; with several answers each, "33 %" of the answers
+        # would read as "a third of the people" when in fact everyone chose it.
+        total = voters if multi else sum(answers.values())
+        self.voters = voters
+        self.voters_text = text("voters_multi" if multi else "voters", layer, n=int(voters))
+        self.results_note = text("results_share_of_voters" if multi else "results_honest", layer)
+        if multi:
+            self.results_note += "\n" + text("results_honest", layer)
         for answer in self.poll.answer_ids():
             count = answers.get(answer, 0)
+            share = min(1.0, count / total) if total else 0.0
             box.add_widget(self.spares.take(ResultBar, text=self._answer_words(answer, layer), count=count,
-                                            share=count / total if total else 0))
+                                            share=share, figure=f"{whole(count, layer)}  ({percent(share, layer)})"))
 
     def _answer_words(self, answer: str, layer: str) -> str:
         poll = self.poll
@@ -163,10 +181,18 @@ class PollScreen(Screen):
             return text(answer, layer)
         return answer
 
+    def unsent(self) -> str | None:
+        """What "Fertig" would throw away: an answer chosen but not yet voted."""
+        if self.state == "asking" and self.selected:
+            return "unsent_vote"
+        return None
+
     def reset(self):
         self.selected = []
         self.state = "asking"
         self.can_confirm = False
+        self.message = ""
+        self.voters = 0
 
 
 load_kv(__file__)

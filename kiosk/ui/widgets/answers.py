@@ -48,11 +48,13 @@ class Face(Widget):
 
 
 class ResultBar(BoxLayout):
-    """One answer's share of the votes: words, a bar, count and percent."""
+    """One answer's share: words, a bar, count and percent (`figure`, written as the layer
+    writes numbers)."""
 
     text = StringProperty("")
     count = NumericProperty(0)
     share = NumericProperty(0.0)  # 0..1
+    figure = StringProperty("")   # "12  (40 %)"
 
 
 load_kv(__file__)

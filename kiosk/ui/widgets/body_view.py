@@ -2,7 +2,7 @@
 
 from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import StringProperty
+from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
@@ -31,6 +31,19 @@ BLOCKS_PER_FRAME = 8  # below the fold: about 30 ms of layout a frame
 
 class BodyView(BoxLayout):
     markdown = StringProperty("")
+    keep_lines = BooleanProperty(False)  # Leichte Sprache: each source line its own line
+
+    def show_body(self, markdown: str, keep_lines: bool = False) -> None:
+        """A body and how its lines are kept, laid out once (setting the two properties one
+        after the other would lay the blocks out twice)."""
+        if keep_lines == self.keep_lines:
+            self.markdown = markdown
+            return
+        self.keep_lines = keep_lines  # nothing is laid out on this one (no on_keep_lines)
+        if markdown == self.markdown:
+            self.on_markdown()
+        else:
+            self.markdown = markdown
 
     def __init__(self, **kwargs):
         self.spares = Spares()
@@ -39,7 +52,7 @@ class BodyView(BoxLayout):
 
     def on_markdown(self, *args):
         self.spares.put_back(self)
-        blocks = cached_blocks(self.markdown)
+        blocks = cached_blocks(self.markdown, self.keep_lines)
         # The first screenful is laid out with the tap; the rest, below the fold, a few blocks a
         # frame after it, so the screen the visitor looks at appears at once and a long body
         # never holds up a frame (each block is a label of its own, a few ms to lay out).

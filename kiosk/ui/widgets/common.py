@@ -8,16 +8,24 @@ from kivy.uix.label import Label
 from . import load_kv
 
 
+# Style classes take their size and colour by name (`font_role`, `tone`) rather than by an
+# instance overriding `font_size` or `color`: an instance rule and the class rule both bind, and
+# when the class rule's size changed ("Größere Schrift" on and off) it won over the instance's
+# (a small welcome on the attract screen after a visit with larger text).
 class BodyText(Label):
     """Wrapping text that takes the height it needs."""
 
+    font_role = StringProperty("body")  # a key of app.fs: small, body, lead, h3, h2, title, display, bar…
+    tone = StringProperty("text")       # text | muted | accent
+
 
 class Heading(BodyText):
-    pass
+    font_role = StringProperty("h2")
 
 
 class MutedText(BodyText):
-    pass
+    font_role = StringProperty("small")
+    tone = StringProperty("muted")
 
 
 class Card(BoxLayout):
@@ -27,16 +35,23 @@ class Card(BoxLayout):
 
 
 class PillButton(ButtonBehavior, Label):
-    """The primary button: accent colour, big target."""
+    """The primary button: accent colour, big target. `fixed_width` (>= 0) sets its width,
+    else it is as wide as its words need."""
+
+    font_role = StringProperty("body")
+    fixed_width = NumericProperty(-1)
 
 
 class QuietButton(ButtonBehavior, Label):
     """A secondary button with an outline."""
 
+    font_role = StringProperty("body")
+
 
 class Chip(ButtonBehavior, Label):
     """A toggle-looking button (language, larger text, contrast); `active` marks the chosen one."""
 
+    font_role = StringProperty("small")
     active = BooleanProperty(False)
 
 

@@ -1,7 +1,8 @@
-"""'Sind Sie noch da?': a countdown that ends the visit unless someone taps."""
+"""'Sind Sie noch da?': a countdown that ends the visit unless someone taps; and the question
+"Fertig" asks once when something written or chosen has not been sent."""
 
 from kivy.clock import Clock
-from kivy.properties import NumericProperty
+from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
 from . import common  # noqa: F401  (style classes used in the kv)
@@ -39,6 +40,26 @@ class IdleDialog(ModalView):
 
     def on_dismiss(self):
         self._tick.cancel()
+
+
+class UnsentDialog(ModalView):
+    """"Ihre Idee ist noch nicht gesendet": discard and finish, or go back to it. A tap beside
+    the dialog goes back (nothing is lost by accident)."""
+
+    message_key = StringProperty("unsent_idea")
+    keep_key = StringProperty("keep_writing")
+
+    def __init__(self, on_discard, **kwargs):
+        kwargs.setdefault("auto_dismiss", True)
+        super().__init__(**kwargs)
+        self._on_discard = on_discard
+
+    def discard(self) -> None:
+        self.dismiss(animation=False)
+        self._on_discard()
+
+    def keep(self) -> None:
+        self.dismiss(animation=False)
 
 
 load_kv(__file__)

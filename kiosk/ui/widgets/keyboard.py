@@ -85,11 +85,22 @@ class GermanKeyboard(BoxLayout):
 
 
 class TextEntry(BoxLayout):
-    """A field, the keyboard under it, the characters left and the privacy hint."""
+    """A field with its send button beside it, the characters left and the privacy hint, and
+    the keyboard under them: the form and what sends it in one place. A tap on the button
+    dispatches `on_send`."""
 
     text = StringProperty("")
     max_chars = NumericProperty(600)
     placeholder = StringProperty("")
+    send_text = StringProperty("")
+    can_send = BooleanProperty(False)
+
+    def __init__(self, **kwargs):
+        self.register_event_type("on_send")
+        super().__init__(**kwargs)
+
+    def on_send(self):
+        pass
 
     def clear(self):
         self.ids.field.text = ""

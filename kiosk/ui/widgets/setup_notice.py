@@ -1,37 +1,36 @@
 """The first-start notice: no staff PIN is set yet, so whoever set the kiosk up learns, on the
 screen itself, how to set one and how to stop the kiosk. Added over the window by `kiosk run`
-(kiosk.ui.run), never by the screens: visitors' taps anywhere else reach the screens."""
+(kiosk.ui.run), never by the screens; visitors' taps pass through it to the screens."""
 
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty
 from kivy.uix.label import Label
 
 from . import load_kv
 
 
-def notice_text(config_path: str, *, windowed: bool) -> str:
-    stop = "Strg+C im Terminal oder SIGTERM" + (", im Fenster auch Esc" if windowed else "")
-    return (f"Einrichtung: noch keine Personal-PIN. Im Terminal: kiosk set-pin --config {config_path}, dann den "
-            f"Kiosk neu starten.\nBeenden: {stop}.")
+def notice_text(*, windowed: bool) -> str:
+    # Short: the terminal has the whole command with the config's path.
+    stop = "Strg+C im Terminal oder SIGTERM" + (", im Fenster Esc" if windowed else "")
+    return f"Noch keine Personal-PIN: kiosk set-pin, dann neu starten\nBeenden: {stop}"
 
 
 class SetupNotice(Label):
-    config_path = StringProperty("config.toml")
     windowed = BooleanProperty(False)
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.text = notice_text(self.config_path, windowed=self.windowed)
+        self.text = notice_text(windowed=self.windowed)
 
-    # Touches on the notice itself stop here (the screen beneath is hidden there); all others
-    # pass on untouched.
+    # It takes no touch at all, not even on itself: whatever it covers in its corner (the edge of
+    # a button, a card in a list) still answers a visitor's tap.
     def on_touch_down(self, touch):
-        return self.collide_point(*touch.pos)
+        return False
 
     def on_touch_move(self, touch):
-        return self.collide_point(*touch.pos)
+        return False
 
     def on_touch_up(self, touch):
-        return self.collide_point(*touch.pos)
+        return False
 
 
 load_kv(__file__)

@@ -32,7 +32,7 @@ class TopBar(BoxLayout):
         App.get_running_app().go(self.back_to)
 
     def finish(self):
-        App.get_running_app().end_visit("done")
+        App.get_running_app().finish_visit()
 
     def toggle_large_text(self):
         app = App.get_running_app()
