@@ -129,3 +129,23 @@ def test_every_shipped_body_converts(path):
     assert blocks, f"{path} gave no blocks"
     assert all(block.markup.count("[b]") == block.markup.count("[/b]") for block in blocks)
     assert to_plain(text).strip()
+
+
+def test_leichte_sprache_keeps_one_sentence_per_line():
+    source = "Der Fried·hof verändert sich.\nManche Menschen wollen andere Gräber.\n\n- Bänke.\n  Zum Sitzen.\n"
+    kept = to_blocks(source, keep_lines=True)
+    assert kept[0].markup == "Der Fried·hof verändert sich.\nManche Menschen wollen andere Gräber."
+    assert kept[1].markup == "Bänke.\nZum Sitzen."
+    # German and English flow as paragraphs: a soft break is a space there.
+    assert to_blocks(source)[0].markup == "Der Fried·hof verändert sich. Manche Menschen wollen andere Gräber."
+
+
+def test_the_shipped_ls_texts_keep_their_lines():
+    from pathlib import Path
+
+    for path in sorted(Path(__file__).parent.parent.joinpath("exhibits").glob("*/ls.md")):
+        lines = {line.strip().lstrip("-*0123456789. ").strip() for line in path.read_text(encoding="utf-8").splitlines()}
+        shown = {line for block in to_blocks(path.read_text(encoding="utf-8"), keep_lines=True)
+                 for line in block.text.split("\n")}
+        plain = {line for line in lines if line and "*" not in line and "[" not in line and not line.startswith("#")}
+        assert plain <= shown | {line for line in lines if line.startswith("|")}, (path, plain - shown)

@@ -1,11 +1,21 @@
 """The named style classes every screen builds on: text, cards, buttons, chips, badges."""
 
+from functools import lru_cache
+
+from kivy.core.text import Label as CoreLabel
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
 from . import load_kv
+
+
+@lru_cache(maxsize=64)
+def _bold_width(text: str, font_size: int) -> float:
+    label = CoreLabel(text=text, font_size=font_size, bold=True)
+    label.resolve_font_name()
+    return label.get_extents(text)[0]
 
 
 # Style classes take their size and colour by name (`font_role`, `tone`) rather than by an
@@ -49,10 +59,17 @@ class QuietButton(ButtonBehavior, Label):
 
 
 class Chip(ButtonBehavior, Label):
-    """A toggle-looking button (language, larger text, contrast); `active` marks the chosen one."""
+    """A toggle-looking button (language, larger text, contrast); `active` marks the chosen one.
+
+    As wide as its words in bold, chosen or not: the chosen chip's bold words must not push
+    its neighbours along the bar."""
 
     font_role = StringProperty("small")
     active = BooleanProperty(False)
+
+    @staticmethod
+    def bold_width(text: str, font_size: float) -> float:
+        return _bold_width(text, round(font_size))
 
 
 class StatusBadge(Label):

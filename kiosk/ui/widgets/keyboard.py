@@ -94,6 +94,7 @@ class TextEntry(BoxLayout):
     placeholder = StringProperty("")
     send_text = StringProperty("")
     can_send = BooleanProperty(False)
+    room = NumericProperty(10000)  # the height the screen has for the whole entry; the field gives way
 
     def __init__(self, **kwargs):
         self.register_event_type("on_send")
