@@ -11,6 +11,13 @@ import re
 MAX_LENGTH = 31
 # Excel's forbidden characters, and control characters, which XML cannot hold in a name.
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\ufffe\uffff]")
+# What they become: a question's "?" simply goes (a sheet named "Wie gefällt Ihnen das StadtLABOR"
+# reads well), separators become a dash, brackets round ones; anything else a "_".
+_STAND_INS = {"?": "", "*": "", "/": "-", "\\": "-", ":": " -", "[": "(", "]": ")"}
+
+
+def _replace(match: re.Match) -> str:
+    return _STAND_INS.get(match.group(), "_")
 _SPACES = re.compile(r"\s+")
 # Excel keeps "History" for its change tracking and refuses a sheet of that name.
 _RESERVED = {"history"}
@@ -21,7 +28,7 @@ def _fit(text: str, room: int) -> str:
     if len(text) <= room:
         return text
     cut = text[:room - 1]
-    word = cut.rfind(" ")
+    word = len(cut) if text[room - 1] == " " else cut.rfind(" ")  # the cut may end a word itself
     if word >= room // 2:  # a word boundary not too far back reads better than half a word
         cut = cut[:word]
     return cut.rstrip(" -–,.;'") + ELLIPSIS
@@ -33,8 +40,8 @@ class SheetNames:
 
     def take(self, wanted: str, suffix: str = "") -> str:
         """`wanted` + `suffix` made safe and unique; numbered ' 2', ' 3', ... when the name is taken."""
-        base = _SPACES.sub(" ", _FORBIDDEN.sub("_", wanted)).strip().strip("'").strip() or "Blatt"
-        suffix = _FORBIDDEN.sub("_", suffix).rstrip("'")
+        base = _SPACES.sub(" ", _FORBIDDEN.sub(_replace, wanted)).strip().strip("'").strip() or "Blatt"
+        suffix = _FORBIDDEN.sub(_replace, suffix).rstrip("'")
         name, n = _fit(base, MAX_LENGTH - len(suffix)) + suffix, 1
         while name.casefold() in self._taken or name.casefold() in _RESERVED:
             n += 1

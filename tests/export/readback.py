@@ -15,9 +15,10 @@ from kiosk.export.period import BERLIN
 IDS = {german: column for column, german in GERMAN_HEADERS.items()}
 
 
-def csv_rows(path: Path) -> list[dict]:
+def csv_rows(path: Path, delimiter: str = ",") -> list[dict]:
+    """The rows as Python's csv module reads them; delimiter ";" for the excel-de dialect."""
     with open(path, encoding="utf-8-sig", newline="") as file:
-        return list(csv.DictReader(file))
+        return list(csv.DictReader(file, delimiter=delimiter))
 
 
 def xlsx_rows(path: Path, sheet: str = "Daten", *, as_ids: bool = True) -> list[dict]:

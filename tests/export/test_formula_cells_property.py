@@ -61,6 +61,17 @@ def test_no_csv_cell_starts_a_formula(batch):
 
 @SETTINGS
 @given(records())
+def test_no_german_excel_csv_cell_starts_a_formula(batch):
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "export.csv"
+        export_records(batch, out, "csv", include_free_text=True, csv_dialect="excel-de")
+        for path in (out, Path(folder) / "export-summary.csv"):
+            for row in csv_rows(path, delimiter=";"):
+                assert not [value for value in row.values() if starts_formula(value)], row
+
+
+@SETTINGS
+@given(records())
 def test_no_xlsx_cell_is_or_starts_a_formula(batch):
     from openpyxl import load_workbook
 
