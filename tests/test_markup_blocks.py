@@ -23,7 +23,8 @@ def test_paragraphs_are_separate_blocks_with_level_zero():
 
 def test_bold_italic_and_nesting():
     [block] = to_blocks("Ein **fetter *und kursiver*** Satz mit *Betonung*.")
-    assert block.markup == "Ein [b]fetter [i]und kursiver[/i][/b] Satz mit [i]Betonung[/i]."
+    # The full stop goes inside the italics: Kivy could break the line between "Betonung" and "."
+    assert block.markup == "Ein [b]fetter [i]und kursiver[/i][/b] Satz mit [i]Betonung.[/i]"
 
 
 def test_soft_break_is_a_space_and_hard_break_a_newline():
@@ -149,3 +150,9 @@ def test_the_shipped_ls_texts_keep_their_lines():
                  for line in block.text.split("\n")}
         plain = {line for line in lines if line and "*" not in line and "[" not in line and not line.startswith("#")}
         assert plain <= shown | {line for line in lines if line.startswith("|")}, (path, plain - shown)
+
+
+def test_punctuation_after_bold_stays_with_its_word():
+    """Kivy broke the line between "[b]… (OZG)[/b]" and "." (a line began with a full stop)."""
+    block = to_blocks("Hintergrund ist das **Onlinezugangsgesetz (OZG)**. Es sieht vor")[0]
+    assert block.markup == "Hintergrund ist das [b]Onlinezugangsgesetz (OZG).[/b] Es sieht vor"

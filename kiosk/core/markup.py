@@ -166,7 +166,17 @@ _MARKUP_TAGS = {
 }
 
 
+# Kivy's markup layout may break a line between two runs of text even where no space is: after
+# "[b]Onlinezugangsgesetz (OZG)[/b]" the next line began with ". Es sieht vor". Punctuation
+# that follows a closing tag goes inside it, so the two stay one word.
+_PUNCTUATION_AFTER_CLOSE = re.compile(r"((?:\[/[bi]\])+)([.,;:!?)»”“'\"…]+)")
+
+
 def _markup_inline(children, softbreak: str = " ") -> str:
+    return _PUNCTUATION_AFTER_CLOSE.sub(r"\2\1", _markup_runs(children, softbreak))
+
+
+def _markup_runs(children, softbreak: str) -> str:
     out = []
     for child in children or []:
         if child.type in _MARKUP_TAGS:

@@ -14,7 +14,7 @@ from kiosk.core.terms import STATUS_LABELS
 from ..widgets import load_kv
 from ..widgets import common, picture, top_bar  # noqa: F401  (classes used in the kv)
 from ..widgets.event_words import EventWords
-from ..widgets.text_fit import fit_lines
+from ..widgets.text_fit import fit_lines, longest_word_fits
 
 NEXT_EVENTS = 3
 SUMMARY_LINES = 3  # on a tile
@@ -31,6 +31,17 @@ class ExhibitTile(ButtonBehavior, BoxLayout):
     def summary_text(self, layer: str, width: float, font_size: float) -> str:
         """The summary, shortened at a word with "…" to the three lines a tile has."""
         return fit_lines(self.exhibit.summary.get(layer), int(width), int(font_size), SUMMARY_LINES)
+
+    def title_size(self, layer: str, width: float, *sizes: float) -> float:
+        """The largest of `sizes` (the type scale, largest first) at which the title's words
+        each fit a line and the title its two lines: a long word ("Programmwerkstatt" in larger
+        text on a narrow tile) would otherwise be broken inside."""
+        title = self.exhibit.title.get(layer)
+        for size in sizes:
+            if longest_word_fits(title, int(width), int(size), True) and \
+                    fit_lines(title, int(width), int(size), TITLE_LINES, bold=True) == " ".join(title.split()):
+                return size
+        return sizes[-1]
 
     def title_text(self, layer: str, width: float, font_size: float) -> str:
         """The title, wrapped to the tile's two lines (ended at a word with "…" beyond them)."""

@@ -21,6 +21,17 @@ def _lines(text: str, width: int, font_size: int, bold: bool) -> int:
 
 
 @lru_cache(maxsize=512)
+def longest_word_fits(text: str, width: int, font_size: int, bold: bool = False) -> bool:
+    """Whether each word of `text` fits a line of `width` (Kivy breaks a longer one inside)."""
+    words = text.split()
+    if not words:
+        return True
+    label = CoreLabel(text="", font_size=font_size, bold=bold)
+    label.resolve_font_name()
+    return max(label.get_extents(word)[0] for word in words) <= width
+
+
+@lru_cache(maxsize=512)
 def fit_lines(text: str, width: int, font_size: int, lines: int, bold: bool = False) -> str:
     text = " ".join(text.split())
     if width < 10 or not text or _lines(text, width, font_size, bold) <= lines:
