@@ -61,6 +61,7 @@ def kiosk(folder, *args, user=None):
     (["simulate", "--store", "config.toml", "--visitors", "1"], 2, "kiosk's config"),
     (["run", "--windowed", "--size", "0x0"], 2, "no window size"),
     (["run", "--windowed", "--size", "100000x100000"], 2, "no window size"),
+    (["run", "--windowed", "--fullscreen"], 2, "not allowed with argument"),
 ])
 def test_wrong_arguments(site, args, code, message):
     result = kiosk(site, *args[:1], "--config", "config.toml", *args[1:])

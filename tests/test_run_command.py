@@ -131,3 +131,81 @@ def test_read_only_store_starts_the_exhibition_and_says_why_it_cannot_record(tmp
         stop(kiosk)
     status = run_kiosk("status", "--config", str(config))
     assert status.returncode != 0 and "not writable" in (status.stderr + status.stdout).lower()
+
+
+def started_and_stopped(command, env=None, timeout=60.0) -> tuple[str, str, int]:
+    """Run a kiosk start command until its first line (printed before Kivy starts), then SIGTERM
+    it: (stdout, stderr, exit code). `env` replaces this process's environment."""
+    env = {**(os.environ if env is None else env), "SDL_VIDEODRIVER": "offscreen"}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               cwd=PROJECT)
+    try:
+        first = wait_line(process, "kiosk starting", timeout)
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    return first + out, err, process.returncode
+
+
+def wait_line(process, prefix, timeout) -> str:
+    deadline = time.monotonic() + timeout
+    seen = ""
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        seen += line
+        if line.startswith(prefix):
+            return seen
+        if not line and process.poll() is not None:
+            raise AssertionError(f"exited with {process.returncode}: {seen}{process.stderr.read()[-2000:]}")
+    raise AssertionError(f"no line starting with {prefix!r}: {seen}")
+
+
+def kiosk_run(config, *args):
+    return [sys.executable, "-m", "kiosk.cli", "run", "--config", str(config), *args]
+
+
+def test_first_start_without_a_pin_says_how_to_set_one_and_how_to_stop(tmp_path):
+    config = write_config(tmp_path)
+    out, err, code = started_and_stopped(kiosk_run(config))
+    assert code == 0
+    assert "Ctrl+C or SIGTERM stops it" in out
+    assert f"no staff PIN is set, so the staff screen cannot be opened; set one with `kiosk set-pin --config " \
+           f"{config}`" in err
+
+
+def test_a_kiosk_with_a_pin_and_its_own_address_starts_without_warnings(tmp_path):
+    from kiosk.core.staff_pin import hash_pin
+
+    config = write_config(tmp_path)
+    config.write_text(config.read_text(encoding="utf-8") + f'[staff]\npin_hash = "{hash_pin("2468")}"\n'
+                      '[phone]\npublic_url = "https://stadtlabor.soest.de"\n', encoding="utf-8")
+    out, err, code = started_and_stopped(kiosk_run(config))
+    assert code == 0
+    assert "warning" not in err
+
+
+def test_the_placeholder_address_is_named_at_start(tmp_path):
+    config = write_config(tmp_path)
+    out, err, code = started_and_stopped(kiosk_run(config))
+    assert "[phone] public_url is still the placeholder https://stadtlabor.example.org: the QR codes lead " \
+           "nowhere" in err
+
+
+@pytest.mark.parametrize(("args", "env", "expected"), [
+    ((), {"DISPLAY": ":99"}, "in a window"),
+    (("--fullscreen",), {"DISPLAY": ":99"}, "full screen"),
+    ((), {"DISPLAY": ":99", "INVOCATION_ID": "0123456789abcdef"}, "full screen"),  # started by systemd
+    ((), {}, "full screen"),  # no display: a console
+], ids=["desktop", "desktop-fullscreen", "systemd", "console"])
+def test_run_kiosk_script_opens_a_window_on_a_desktop_only(tmp_path, args, env, expected):
+    config = write_config(tmp_path)
+    desktop_words = ("DISPLAY", "WAYLAND_DISPLAY", "INVOCATION_ID")
+    clean = {key: value for key, value in os.environ.items() if key not in desktop_words}
+    # The script's own --config config.toml comes first; the test's, later, wins.
+    command = [str(PROJECT / "scripts" / "run-kiosk"), *args, "--config", str(config)]
+    out, err, code = started_and_stopped(command, env={**clean, **env})
+    assert f"kiosk starting {expected}" in out, out + err
+    assert code == 0

@@ -1,8 +1,9 @@
 """`kiosk validate`: output format, exit codes, JSON."""
 
 import json
+import re
 
-from conftest import run_kiosk
+from conftest import PROJECT, run_kiosk
 
 
 def test_shipped_content_validates_with_exit_0():
@@ -75,3 +76,35 @@ def test_hostile_files_all_at_once_still_end_with_the_summary(content_copy):
     assert "events.toml: -: events.toml is a symbolic link leading outside the content folder" in result.stdout
     valid, invalid = result.stdout.strip().splitlines()[-1].split(", ")
     assert int(valid.split()[0]) >= 9 and invalid == "3 invalid"
+
+
+def test_the_placeholder_phone_address_is_a_warning_that_changes_neither_exit_code_nor_last_line(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[content]\nroot = "{PROJECT}"\n', encoding="utf-8")  # public_url as shipped
+    result = run_kiosk("validate", "--config", str(config))
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert re.fullmatch(r"\d+ valid, 0 invalid", lines[-1])
+    assert f"{config}: [phone] public_url: warning: still the placeholder https://stadtlabor.example.org; the QR " \
+           "codes lead nowhere. Set [phone] public_url" in result.stdout
+    assert "1 warning;" in lines[-2]
+    report = json.loads(run_kiosk("validate", "--config", str(config), "--json").stdout)
+    assert report["config_warnings"] and "public_url" in report["config_warnings"][0]
+
+
+def test_a_real_phone_address_gives_no_warning(tmp_path, content_copy):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[content]\nroot = "{content_copy}"\n[phone]\npublic_url = "https://stadtlabor.soest.de"\n',
+                      encoding="utf-8")
+    result = run_kiosk("validate", "--config", str(config))
+    assert result.returncode == 0
+    assert "public_url" not in result.stdout
+    # --content with a broken exhibit: exit 1 and the summary last, the warning beside them.
+    toml = content_copy / "exhibits" / "stadtlabor" / "exhibit.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("[title]", "[titel]"), encoding="utf-8")
+    placeholder = tmp_path / "placeholder.toml"
+    placeholder.write_text("", encoding="utf-8")
+    result = run_kiosk("validate", "--config", str(placeholder), "--content", str(content_copy))
+    assert result.returncode == 1
+    assert "[phone] public_url: warning" in result.stdout
+    assert result.stdout.strip().splitlines()[-1].endswith(", 1 invalid")

@@ -119,17 +119,21 @@ class StopOnSignal:
 
 def show_setup_notice(app, config: Config, *, fullscreen: bool) -> None:
     """Put the first-start notice over the window once the app runs (no staff PIN yet)."""
+    if not config.staff.pin_hash:
+        app.bind(on_start=lambda *args: add_setup_notice(config, fullscreen=fullscreen))
+
+
+def add_setup_notice(config: Config, *, fullscreen: bool):
+    """The notice, added over the running app's window; None when a staff PIN is set."""
     if config.staff.pin_hash:
-        return
+        return None
+    from kivy.core.window import Window
 
-    def add(*args) -> None:
-        from kivy.core.window import Window
+    from .widgets.setup_notice import SetupNotice
 
-        from .widgets.setup_notice import SetupNotice
-
-        Window.add_widget(SetupNotice(config_path=str(config.path or "config.toml"), windowed=not fullscreen))
-
-    app.bind(on_start=add)
+    notice = SetupNotice(windowed=not fullscreen)
+    Window.add_widget(notice)  # above the screens; the PIN pad and dialogs open above it
+    return notice
 
 
 def run_kiosk(config: Config, *, windowed: bool = False, fullscreen: bool | None = None,
