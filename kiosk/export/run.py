@@ -128,11 +128,9 @@ def export_store(store, out: Path | str, fmt: str, *, exhibits: Iterable[Exhibit
     store_path = getattr(store, "path", None)
     if store_path is not None:
         protected = protected.with_store(store_path)
-    # The store renders RFC 4180 lines only; the German dialect goes the record-by-record way
-    # (about three times the time, still under a minute for a million records).
-    if fmt == "csv" and csv_dialect == RFC4180 and hasattr(store, "export_lines"):
+    if fmt == "csv" and hasattr(store, "export_lines"):
         return _export_store_csv(store, out, exhibits=exhibits, selection=selection,
-                                 include_free_text=include_free_text, protected=protected)
+                                 include_free_text=include_free_text, protected=protected, dialect=csv_dialect)
     _finals(out, fmt, protected)  # refused before the store is read
     period = selection.period
     records = store.iter_records(since=period.since, until=period.until, poll_id=selection.poll_id)
@@ -150,7 +148,7 @@ def _finals(out: Path | str, fmt: str, protected: Protected) -> list[Path]:
 
 
 def _export_store_csv(store, out: Path | str, *, exhibits: Iterable[Exhibit], selection: Selection,
-                      include_free_text: bool, protected: Protected) -> ExportResult:
+                      include_free_text: bool, protected: Protected, dialect: str = RFC4180) -> ExportResult:
     """CSV straight from the store: SQLite renders the lines and counts the votes, the records
     are never built in Python (the export is held to twice the time of the sqlite3 shell's CSV,
     bench/bench_export.py). The same files as `export_records` gives for the same records."""
@@ -170,7 +168,7 @@ def _export_store_csv(store, out: Path | str, *, exhibits: Iterable[Exhibit], se
             # Counting the votes takes SQLite about a second per million records; it runs on its
             # own connection beside the writing, limited to the records of the lines' snapshot.
             tallies = pool.submit(store.vote_tallies, upto=lines.upto, **chosen)
-            count = write_lines(temps[0], lines, cols)
+            count = write_lines(temps[0], lines, cols, dialect)
             builder = SummaryBuilder()
             rows = tallies.result()
             if any(row[7] for row in rows):
@@ -182,7 +180,7 @@ def _export_store_csv(store, out: Path | str, *, exhibits: Iterable[Exhibit], se
                 for exhibit, poll, version, suspect, answer, votes, voters, _unusual in rows:
                     builder.add_tally(exhibit, poll, version, suspect, answer, votes, voters)
         summaries = builder.summaries(exhibits, exhibit_id=exhibit_id, poll_id=poll_id)
-        write_summaries(temps[1], summaries)
+        write_summaries(temps[1], summaries, dialect)
     return ExportResult(format="csv", paths=finals, records=count, summaries=summaries,
                         include_free_text=include_free_text)
 

@@ -100,18 +100,21 @@ def _unusual(store, clock):
         store.append(_draft(Kind.VOTE, payload, exhibit="alt", poll=poll, version="1111222233334444"))
 
 
-def _reference(store, shipped, out, selection=Selection(), include_free_text=False):
+DIALECTS = ["rfc4180", "excel-de"]
+
+
+def _reference(store, shipped, out, selection=Selection(), include_free_text=False, dialect="rfc4180"):
     """What export_store wrote before the store rendered the lines: the records, one by one."""
     period = selection.period
     records = store.iter_records(since=period.since, until=period.until, poll_id=selection.poll_id)
     return export_records(records, out, "csv", exhibits=shipped.exhibits, selection=selection,
-                          include_free_text=include_free_text)
+                          include_free_text=include_free_text, csv_dialect=dialect)
 
 
-def _assert_same(store, shipped, tmp_path, selection=Selection(), include_free_text=False):
+def _assert_same(store, shipped, tmp_path, selection=Selection(), include_free_text=False, dialect="rfc4180"):
     fast = export_store(store, tmp_path / "fast.csv", "csv", exhibits=shipped.exhibits, selection=selection,
-                        include_free_text=include_free_text)
-    slow = _reference(store, shipped, tmp_path / "slow.csv", selection, include_free_text)
+                        include_free_text=include_free_text, csv_dialect=dialect)
+    slow = _reference(store, shipped, tmp_path / "slow.csv", selection, include_free_text, dialect)
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()
     assert (tmp_path / "fast-summary.csv").read_bytes() == (tmp_path / "slow-summary.csv").read_bytes()
     assert fast.records == slow.records and fast.summaries == slow.summaries
@@ -148,11 +151,32 @@ def test_tricky_text_gives_the_same_bytes(include_free_text, store, shipped, pol
 
 
 @pytest.mark.parametrize("include_free_text", [False, True])
+def test_tricky_text_gives_the_same_bytes_in_excel_de(include_free_text, store, shipped, poll_of, clock, tmp_path):
+    _fill_votes(store, shipped, poll_of, clock, n=60)
+    _fill_tricky(store, poll_of, clock)
+    _assert_same(store, shipped, tmp_path, include_free_text=include_free_text, dialect="excel-de")
+    assert verify_export(tmp_path / "fast.csv", "csv", store.count()).ok
+    rows = csv_rows(tmp_path / "fast.csv", delimiter=";")
+    by_session = {r["session_id"]: r for r in rows}
+    assert by_session['s,"1"']["answers"] == "'=HYPERLINK(\"x\");a,b;x;y;Grün 🌳"
+    assert by_session["'=s"]["dwell_s"] == "'-3,5"
+    assert [r["dwell_s"] for r in rows if r["kind"] == "view"][:6] == ["12,5", "0,30000000000000004", "1e+16", "7",
+                                                                     "0,0", "123,4"]
+    if include_free_text:
+        texts = [r for r in rows if r["kind"] == "idea"]
+        assert texts[0]["free_text"] == TRICKY_TEXTS[0] and texts[4]["free_text"] == "'=SUM(A1)"
+        assert [t["free_text"] for t in texts if t["free_text"] == ";;"] == [";;"]
+
+
+@pytest.mark.parametrize("include_free_text", [False, True])
 def test_values_sqlite_cannot_render_come_out_as_python_writes_them(include_free_text, store, shipped, poll_of,
                                                                    clock, tmp_path):
     _fill_votes(store, shipped, poll_of, clock, n=30)
     _unusual(store, clock)
     assert any(row[7] for row in store.vote_tallies())  # the summaries are counted in Python here
+    _assert_same(store, shipped, tmp_path, include_free_text=include_free_text, dialect="excel-de")
+    ratings = [r["rating"] for r in csv_rows(tmp_path / "fast.csv", delimiter=";") if r["kind"] == "feedback"]
+    assert ratings == ["", "True", "False", "5", "'-5", "[1]", "[]", "{}", "2,5", "1e+100"]
     _assert_same(store, shipped, tmp_path, include_free_text=include_free_text)
     ratings = [r["rating"] for r in csv_rows(tmp_path / "fast.csv") if r["kind"] == "feedback"]
     assert ratings == ["", "True", "False", "5", "'-5", "[1]", "[]", "{}", "2.5", "1e+100"]
@@ -171,24 +195,27 @@ def test_values_sqlite_cannot_render_come_out_as_python_writes_them(include_free
 def test_selections_give_the_same_bytes(selection, store, shipped, poll_of, clock, tmp_path):
     _fill_votes(store, shipped, poll_of, clock)
     _fill_tricky(store, poll_of, clock)
-    _assert_same(store, shipped, tmp_path, selection=selection, include_free_text=True)
+    for dialect in DIALECTS:
+        _assert_same(store, shipped, tmp_path, selection=selection, include_free_text=True, dialect=dialect)
 
 
-def test_an_empty_store_gives_the_same_bytes(store, shipped, tmp_path):
-    result = _assert_same(store, shipped, tmp_path)
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_an_empty_store_gives_the_same_bytes(dialect, store, shipped, tmp_path):
+    result = _assert_same(store, shipped, tmp_path, dialect=dialect)
     assert result.records == 0 and len(result.summaries) == sum(len(e.polls) for e in shipped.exhibits)
 
 
+@pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("batch", [1, 3, 7])
-def test_small_batches_mixing_plain_and_odd_lines(batch, store, shipped, poll_of, clock, tmp_path):
+def test_small_batches_mixing_plain_and_odd_lines(batch, dialect, store, shipped, poll_of, clock, tmp_path):
     # Plain lines first, then odd ones between plain ones: the first odd batch comes mid-stream,
     # where the store switches to reading the rowids as well.
     _fill_votes(store, shipped, poll_of, clock, n=40)
     _fill_tricky(store, poll_of, clock)
     _fill_votes(store, shipped, poll_of, clock, n=20)
-    _reference(store, shipped, tmp_path / "slow.csv", include_free_text=True)
+    _reference(store, shipped, tmp_path / "slow.csv", include_free_text=True, dialect=dialect)
     with store.export_lines(include_free_text=True, batch=batch) as lines:
-        count = write_lines(tmp_path / "fast.csv", lines, columns(True))
+        count = write_lines(tmp_path / "fast.csv", lines, columns(True), dialect)
     assert count == store.count()
     assert (tmp_path / "fast.csv").read_bytes() == (tmp_path / "slow.csv").read_bytes()
 
