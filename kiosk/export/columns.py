@@ -22,6 +22,10 @@ GERMAN_HEADERS: dict[str, str] = {
     "created_at": "Zeitpunkt (Ortszeit)", "answers": "Antworten", "rating": "Bewertung (1–5)",
     "layer": "Sprachebene", "dwell_s": "Verweildauer (s)", "flags": "Markierungen", "free_text": "Freitext",
 }
+# What the XLSX writes for a record's kind and flags: a German reader sees "Stimme", not "vote".
+# CSV and JSON keep the ids, as they keep the column names.
+GERMAN_KINDS = {"view": "Ansicht", "vote": "Stimme", "feedback": "Bewertung", "idea": "Idee", "session": "Besuch"}
+GERMAN_FLAGS = {"suspect_burst": "verdächtig schnell", "contact_data": "Kontaktdaten im Text"}
 # Enum .value goes through a descriptor; a dict lookup is several times cheaper per record.
 _KIND_VALUES = {k: k.value for k in Kind}
 _FLAG_VALUES = {f: f.value for f in Flag}

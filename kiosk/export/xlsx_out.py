@@ -16,7 +16,7 @@ import datetime as dt
 from pathlib import Path
 
 from .cells import NOT_XML, TRIGGERS, xlsx_text
-from .columns import BASE_COLUMNS, GERMAN_HEADERS, flat_row
+from .columns import BASE_COLUMNS, GERMAN_FLAGS, GERMAN_HEADERS, GERMAN_KINDS, flat_row
 from .period import BERLIN
 from .sheet_names import SheetNames, sheet_reference
 from .summary import CURRENT, NOT_IN_CONTENT, RATINGS, PollSummary, RatingSummary
@@ -27,6 +27,8 @@ OVERVIEW = "Übersicht"
 RAW = "Daten"
 RATINGS_SHEET = "Bewertungen"
 _CREATED_AT = BASE_COLUMNS.index("created_at")
+_KIND = BASE_COLUMNS.index("kind")
+_FLAGS = BASE_COLUMNS.index("flags")
 _UTC = dt.timezone.utc
 HONEST = ("Stimmen hier vor Ort, nicht repräsentativ. Verdächtige Stimmen (schneller abgegeben, als Menschen "
           "abstimmen) sind nicht mitgezählt und stehen in einer eigenen Spalte.")
@@ -68,7 +70,12 @@ class XlsxExport:
             self._new_raw_sheet()
         sheet, row = self._sheet, self._row
         write_string, write_number = sheet.write_string, sheet.write_number
-        for col, value in enumerate(flat_row(record, self._include_free_text)):
+        row_values = flat_row(record, self._include_free_text)
+        kind, flags = row_values[_KIND], row_values[_FLAGS]
+        row_values[_KIND] = GERMAN_KINDS.get(kind, kind)
+        if flags:
+            row_values[_FLAGS] = ";".join(GERMAN_FLAGS.get(f, f) for f in flags.split(";"))
+        for col, value in enumerate(row_values):
             if value is None:
                 continue
             if col == _CREATED_AT:

@@ -9,10 +9,12 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from kiosk.export.columns import GERMAN_HEADERS
+from kiosk.export.columns import GERMAN_FLAGS, GERMAN_HEADERS, GERMAN_KINDS
 from kiosk.export.period import BERLIN
 
 IDS = {german: column for column, german in GERMAN_HEADERS.items()}
+KIND_IDS = {german: kind for kind, german in GERMAN_KINDS.items()}
+FLAG_IDS = {german: flag for flag, german in GERMAN_FLAGS.items()}
 
 
 def csv_rows(path: Path, delimiter: str = ",") -> list[dict]:
@@ -22,8 +24,9 @@ def csv_rows(path: Path, delimiter: str = ",") -> list[dict]:
 
 
 def xlsx_rows(path: Path, sheet: str = "Daten", *, as_ids: bool = True) -> list[dict]:
-    """The raw rows; with `as_ids`, keyed by the column ids CSV and JSON use, and the Berlin date
-    cell of created_at turned back into the store's UTC text, so rows compare with the CSV's."""
+    """The raw rows; with `as_ids`, keyed by the column ids CSV and JSON use, kinds and flags as
+    ids, and the Berlin date cell of created_at turned back into the store's UTC text, so rows
+    compare with the CSV's."""
     book = load_workbook(path, read_only=True)
     try:
         rows = list(book[sheet].iter_rows(values_only=True))
@@ -36,6 +39,9 @@ def xlsx_rows(path: Path, sheet: str = "Daten", *, as_ids: bool = True) -> list[
     out = []
     for row in rows[1:]:
         values = dict(zip(header, row))
+        values["kind"] = KIND_IDS.get(values.get("kind"), values.get("kind"))
+        if values.get("flags"):
+            values["flags"] = ";".join(FLAG_IDS.get(f, f) for f in values["flags"].split(";"))
         when = values.get("created_at")
         if isinstance(when, dt.datetime):
             values["created_at"] = when.replace(tzinfo=BERLIN).astimezone(dt.timezone.utc).strftime(

@@ -86,6 +86,7 @@ def test_xlsx_headers_are_german_and_times_are_berlin_dates(make_record, tmp_pat
     header = [c.value for c in sheet[1]]
     assert header == [GERMAN_HEADERS[c] for c in BASE_COLUMNS] + ["Freitext"]
     assert not {"id", "kind", "created_at", "free_text"} & set(header)
+    assert [sheet.cell(row=r, column=header.index("Art") + 1).value for r in (2, 3, 4)] == ["Ansicht"] * 3
     when = header.index("Zeitpunkt (Ortszeit)") + 1
     cells = [sheet.cell(row=r, column=when) for r in (2, 3, 4)]
     assert all(c.is_date and "dd.mm.yyyy" in c.number_format for c in cells)
