@@ -185,3 +185,9 @@ def test_ratings_summary_per_exhibit(make_record, shipped, tmp_path):
     assert ratings["stadtlabor"]["average"] == 3.5
     assert {r.exhibit_id: r.count for r in result.ratings}["stadtlabor"] == 4
     assert result.kinds == {"feedback": 8, "view": 1}
+
+
+def test_command_line_names_the_dialects_the_export_knows():
+    from kiosk.export import cli, csv_out
+
+    assert cli.CSV_DIALECTS == csv_out.DIALECTS and cli.CSV_DIALECTS[0] == csv_out.DEFAULT_DIALECT
