@@ -139,11 +139,14 @@ def walk(kiosk):
     kiosk.tap(kiosk.find(text="Fertig"))
     kiosk.tap(kiosk.find(text="Verwerfen und beenden"))
     assert app.root.current == "attract"
-    # Visit 2: English, larger text left on, a poll chosen but not sent, then the idle reset.
+    # Visit 2: English, larger text left on, contrast on and off, a poll chosen but not sent,
+    # then the idle reset.
     app.start_visit()
     kiosk.settle()
     kiosk.tap(kiosk.find(text="English"))
     kiosk.tap(bar_chip("A+"))
+    kiosk.tap(bar_chip("Contrast"))
+    kiosk.tap(bar_chip("Contrast"))  # and off again, in the visit
     app.open_exhibit(MULTI[0])
     app.open_poll(MULTI[0], poll_id(app, *MULTI))
     kiosk.settle()
@@ -170,6 +173,10 @@ def difference(a, b) -> tuple[int, tuple | None]:
 @pytest.mark.parametrize("size", [(1920, 1080), (1280, 800)], ids=["1920x1080", "1280x800"])
 def test_screens_after_whole_visits_look_as_fresh(fresh, size):
     fresh.resize(*size)
+    # One look round first: right after a resize the picture cache still holds decodes for the
+    # old window size, and an exhibit picture drawn from one of those differs in its scaling
+    # (seen at 1280x800 after 1920x1080). The kiosk never changes its size while running.
+    tour(fresh, "first")
     before = tour(fresh, "fresh")
     walk(fresh)
     after = tour(fresh, "after")
