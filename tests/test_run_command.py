@@ -136,31 +136,18 @@ def test_read_only_store_starts_the_exhibition_and_says_why_it_cannot_record(tmp
 def started_and_stopped(command, env=None, timeout=60.0) -> tuple[str, str, int]:
     """Run a kiosk start command until its first line (printed before Kivy starts), then SIGTERM
     it: (stdout, stderr, exit code). `env` replaces this process's environment."""
+    from test_run_stop import Output, stop_if_running
+
     env = {**(os.environ if env is None else env), "SDL_VIDEODRIVER": "offscreen"}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                               cwd=PROJECT)
+    kiosk = Output(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                    cwd=PROJECT))
     try:
-        first = wait_line(process, "kiosk starting", timeout)
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=30)
+        kiosk.wait_line("kiosk starting", timeout)
+        kiosk.process.send_signal(signal.SIGTERM)
+        code = kiosk.ended()
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-    return first + out, err, process.returncode
-
-
-def wait_line(process, prefix, timeout) -> str:
-    deadline = time.monotonic() + timeout
-    seen = ""
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        seen += line
-        if line.startswith(prefix):
-            return seen
-        if not line and process.poll() is not None:
-            raise AssertionError(f"exited with {process.returncode}: {seen}{process.stderr.read()[-2000:]}")
-    raise AssertionError(f"no line starting with {prefix!r}: {seen}")
+        stop_if_running(kiosk)
+    return kiosk.stdout, kiosk.stderr, code
 
 
 def kiosk_run(config, *args):

@@ -2,12 +2,14 @@
 and full screen on a bare X server. Real processes, a real store, a real X server (Xvfb)."""
 
 import os
+import queue
 import select
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from PIL import Image
 
 from conftest import PROJECT
 from kiosk.core.instance_lock import InstanceLock
-from test_run_command import wait_ready, write_config
+from test_run_command import write_config
 
 pytestmark = pytest.mark.ui
 
@@ -25,32 +27,78 @@ SCREEN = (1280, 800)
 SCREENSHOTS = PROJECT / "tests" / "screenshots"
 
 
-def start_with_records(config_path, count=RECORDS):
-    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen"}
-    return subprocess.Popen([sys.executable, str(PROJECT / "tests" / "kiosk_with_records.py"), str(count),
-                             "--config", str(config_path), "--windowed", "--size", "1280x800"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT)
+class Output:
+    """A process's stdout and stderr, read by threads as they come, so that waiting for a line
+    keeps its deadline even while the process prints nothing (and a full pipe never blocks it)."""
+
+    def __init__(self, process):
+        self.process = process
+        self.lines: queue.Queue = queue.Queue()
+        self.out: list[str] = []
+        self.err: list[str] = []
+        self._readers = [threading.Thread(target=self._read, args=(process.stdout, self.lines), daemon=True),
+                         threading.Thread(target=self._read, args=(process.stderr, None), daemon=True)]
+        for reader in self._readers:
+            reader.start()
+
+    def _read(self, stream, lines) -> None:
+        for line in stream:
+            if lines is None:
+                self.err.append(line)
+            else:
+                lines.put(line)
+
+    def wait_line(self, prefix, timeout=60.0) -> str:
+        deadline = time.monotonic() + timeout
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self.lines.get(timeout=min(left, 0.5))
+            except queue.Empty:
+                if self.process.poll() is not None and self.lines.empty():
+                    raise AssertionError(f"kiosk exited with {self.process.returncode}: {self.stderr[-2000:]}")
+                continue
+            self.out.append(line)
+            if line.startswith(prefix):
+                return line
+        raise AssertionError(f"kiosk did not print {prefix!r} within {timeout} s: {self.stdout}{self.stderr[-2000:]}")
+
+    def ended(self, timeout=30.0) -> int:
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise AssertionError(f"kiosk still running {timeout} s after being asked to stop: "
+                                 f"{self.stderr[-2000:]}") from None
+        for reader in self._readers:
+            reader.join(timeout=10)
+        while not self.lines.empty():
+            self.out.append(self.lines.get())
+        return code
+
+    @property
+    def stdout(self) -> str:
+        return "".join(self.out)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.err)
 
 
-def wait_line(process, prefix, timeout=60.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if line.startswith(prefix):
-            return line
-        if not line and process.poll() is not None:
-            raise AssertionError(f"kiosk exited with {process.returncode}: {process.stderr.read()[-2000:]}")
-    raise AssertionError(f"kiosk did not print {prefix!r}")
+def start(command, env) -> Output:
+    return Output(subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env={**os.environ, **env}, cwd=PROJECT))
 
 
-def ended(process, timeout=30.0) -> tuple[int, str, str]:
-    try:
-        out, err = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, err = process.communicate()
-        raise AssertionError(f"kiosk still running {timeout} s after being asked to stop: {err[-2000:]}") from None
-    return process.returncode, out, err
+def start_with_records(config_path, count=RECORDS) -> Output:
+    return start([sys.executable, str(PROJECT / "tests" / "kiosk_with_records.py"), str(count), "--config",
+                  str(config_path), "--windowed", "--size", "1280x800"], {"SDL_VIDEODRIVER": "offscreen"})
+
+
+def stop_if_running(kiosk: Output) -> None:
+    if kiosk.process.poll() is None:
+        kiosk.process.kill()
+        kiosk.process.wait()
 
 
 def views_in(store: Path) -> int:
@@ -64,17 +112,15 @@ def test_a_stop_signal_ends_the_kiosk_with_every_record_written_and_the_store_cl
     config = write_config(tmp_path)
     kiosk = start_with_records(config)
     try:
-        wait_line(kiosk, "kiosk ready")
-        assert wait_line(kiosk, "handed").split() == ["handed", str(RECORDS)]
-        kiosk.send_signal(stop_signal)  # some of the records are still in the writer's queue
-        code, out, err = ended(kiosk)
+        kiosk.wait_line("kiosk ready")
+        assert kiosk.wait_line("handed").split() == ["handed", str(RECORDS)]
+        kiosk.process.send_signal(stop_signal)  # some of the records are still in the writer's queue
+        code = kiosk.ended()
     finally:
-        if kiosk.poll() is None:
-            kiosk.kill()
-            kiosk.wait()
-    assert code == 0, err[-2000:]
-    assert f"kiosk stopped ({stop_signal.name})" in out
-    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+        stop_if_running(kiosk)
+    assert code == 0, kiosk.stderr[-2000:]
+    assert f"kiosk stopped ({stop_signal.name})" in kiosk.stdout
+    assert "Traceback" not in kiosk.stderr and "KeyboardInterrupt" not in kiosk.stderr
     store = tmp_path / "var" / "kiosk.sqlite3"
     assert not Path(f"{store}-wal").exists()  # closed: the store folded its -wal file back
     assert views_in(store) == RECORDS
@@ -84,14 +130,16 @@ def test_a_stop_signal_ends_the_kiosk_with_every_record_written_and_the_store_cl
 
 def test_a_stop_signal_while_starting_ends_the_kiosk_too(tmp_path):
     config = write_config(tmp_path)
-    env = {**os.environ, "SDL_VIDEODRIVER": "offscreen"}
-    kiosk = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "run", "--config", str(config), "--windowed"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT)
-    wait_line(kiosk, "kiosk starting")  # printed before Kivy is even imported
-    kiosk.send_signal(signal.SIGTERM)
-    code, out, err = ended(kiosk)
-    assert code == 0, err[-2000:]
-    assert "Traceback" not in err
+    kiosk = start([sys.executable, "-m", "kiosk.cli", "run", "--config", str(config), "--windowed"],
+                  {"SDL_VIDEODRIVER": "offscreen"})
+    try:
+        kiosk.wait_line("kiosk starting")  # printed before Kivy is even imported
+        kiosk.process.send_signal(signal.SIGTERM)
+        code = kiosk.ended()
+    finally:
+        stop_if_running(kiosk)
+    assert code == 0, kiosk.stderr[-2000:]
+    assert "Traceback" not in kiosk.stderr
     with InstanceLock.for_store(tmp_path / "var" / "kiosk.sqlite3"):
         pass
 
@@ -131,10 +179,9 @@ def bare_x():
         server.wait(timeout=10)
 
 
-def start_on_x(display, config_path, *args):
-    env = {**os.environ, "DISPLAY": display, "SDL_VIDEODRIVER": "x11"}
-    return subprocess.Popen([sys.executable, "-m", "kiosk.cli", "run", "--config", str(config_path), *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=PROJECT)
+def start_on_x(display, config_path, *args) -> Output:
+    return start([sys.executable, "-m", "kiosk.cli", "run", "--config", str(config_path), *args],
+                 {"DISPLAY": display, "SDL_VIDEODRIVER": "x11"})
 
 
 def kiosk_window(display) -> tuple[str, str]:
@@ -168,7 +215,7 @@ def test_kiosk_mode_fills_a_bare_x_screen_ignores_escape_and_stops_on_sigterm(tm
     config = write_config(tmp_path)
     kiosk = start_on_x(bare_x, config)
     try:
-        wait_ready(kiosk)
+        kiosk.wait_line("kiosk ready")
         window, geometry = kiosk_window(bare_x)
         assert geometry == "{}x{}+0+0".format(*SCREEN)
         # Where the window did not reach, Xvfb's root shows black; the kiosk's background is light.
@@ -177,15 +224,14 @@ def test_kiosk_mode_fills_a_bare_x_screen_ignores_escape_and_stops_on_sigterm(tm
             assert sum(image.getpixel(corner)) > 300, f"screen corner {corner} is not covered by the kiosk"
         press_escape(bare_x, window)
         with pytest.raises(subprocess.TimeoutExpired):  # kiosk mode: Escape changes nothing
-            kiosk.wait(timeout=3)
-        kiosk.send_signal(signal.SIGTERM)
-        code, out, err = ended(kiosk)
+            kiosk.process.wait(timeout=3)
+        kiosk.process.send_signal(signal.SIGTERM)
+        code = kiosk.ended()
     finally:
-        if kiosk.poll() is None:
-            kiosk.kill()
-            kiosk.wait()
+        stop_if_running(kiosk)
     assert code == 0
     # Kivy's X clipboard probes (xclip, xsel) must not print tracebacks into the journal.
+    err = kiosk.stderr
     assert "Traceback" not in err and "xclip" not in err and "xsel" not in err, err[-2000:]
 
 
@@ -193,13 +239,11 @@ def test_a_windowed_kiosk_ends_on_escape(tmp_path, bare_x):
     config = write_config(tmp_path)
     kiosk = start_on_x(bare_x, config, "--windowed")
     try:
-        wait_ready(kiosk)
+        kiosk.wait_line("kiosk ready")
         window, _ = kiosk_window(bare_x)
         press_escape(bare_x, window)
-        code, out, err = ended(kiosk)
+        code = kiosk.ended()
     finally:
-        if kiosk.poll() is None:
-            kiosk.kill()
-            kiosk.wait()
-    assert code == 0, err[-2000:]
+        stop_if_running(kiosk)
+    assert code == 0, kiosk.stderr[-2000:]
     assert not Path(f"{tmp_path / 'var' / 'kiosk.sqlite3'}-wal").exists()

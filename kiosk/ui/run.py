@@ -58,13 +58,10 @@ def public_url_is_placeholder(config: Config) -> bool:
 
 
 def start_lines(config: Config, *, fullscreen: bool) -> list[tuple[str, bool]]:
-    """What the terminal (or the journal) hears at start: (line, is_warning)."""
+    """What the terminal (or the journal) hears at start: (line, is_warning). The warnings come
+    first, so that whoever waits for the `kiosk starting` line has seen them."""
     where = f" --config {config.path}" if config.path else ""
-    if fullscreen:
-        stop = "full screen (kiosk mode): Escape and window close are ignored; Ctrl+C or SIGTERM stops it"
-    else:
-        stop = "in a window: Escape, closing the window, Ctrl+C or SIGTERM stop it"
-    lines = [(f"kiosk starting {stop}", False)]
+    lines = []
     if not config.staff.pin_hash:
         lines.append(("kiosk: warning: no staff PIN is set, so the staff screen cannot be opened; set one with "
                       f"`kiosk set-pin{where}` and restart the kiosk", True))
@@ -72,6 +69,11 @@ def start_lines(config: Config, *, fullscreen: bool) -> list[tuple[str, bool]]:
         lines.append((f"kiosk: warning: [phone] public_url is still the placeholder {config.phone.public_url}: "
                       f"the QR codes lead nowhere; set [phone] public_url in {config.path or 'config.toml'} to "
                       "the address of the phone pages", True))
+    if fullscreen:
+        stop = "full screen (kiosk mode): Escape and window close are ignored; Ctrl+C or SIGTERM stops it"
+    else:
+        stop = "in a window: Escape, closing the window, Ctrl+C or SIGTERM stop it"
+    lines.append((f"kiosk starting {stop}", False))
     return lines
 
 
