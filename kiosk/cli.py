@@ -183,11 +183,9 @@ def _config_if_any(args) -> Config | None:
 
 def config_problems(config: Config) -> list[str]:
     """Settings that load but leave the kiosk half set up, each as `file: key: warning: ...`."""
-    from .ui.run import public_url_is_placeholder  # imports no kivy
-
     where = config.path or "config.toml"
     warnings = []
-    if public_url_is_placeholder(config):
+    if config.public_url_is_placeholder:
         warnings.append(f"{where}: [phone] public_url: warning: still the placeholder {config.phone.public_url}; "
                         "the QR codes lead nowhere. Set [phone] public_url to the address of the phone pages")
     return warnings

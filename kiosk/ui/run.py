@@ -24,9 +24,6 @@ from . import prepare_kivy
 
 EXIT_STOPPED = 0  # ended by staff or by SIGTERM, SIGINT or SIGHUP
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-# Until kiosk.core.config has it (another change adds PLACEHOLDER_PUBLIC_URL and
-# Config.public_url_is_placeholder), the shipped placeholder is compared here.
-PLACEHOLDER_PUBLIC_URL = "https://stadtlabor.example.org"
 
 
 class StopRequested(BaseException):
@@ -50,13 +47,6 @@ def kivy_home(store_path: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"stadtlabor-kiosk-kivy-{digest}"
 
 
-def public_url_is_placeholder(config: Config) -> bool:
-    shipped = getattr(config, "public_url_is_placeholder", None)
-    if isinstance(shipped, bool):
-        return shipped
-    return config.phone.public_url.rstrip("/") == PLACEHOLDER_PUBLIC_URL
-
-
 def start_lines(config: Config, *, fullscreen: bool) -> list[tuple[str, bool]]:
     """What the terminal (or the journal) hears at start: (line, is_warning). The warnings come
     first, so that whoever waits for the `kiosk starting` line has seen them."""
@@ -65,7 +55,7 @@ def start_lines(config: Config, *, fullscreen: bool) -> list[tuple[str, bool]]:
     if not config.staff.pin_hash:
         lines.append(("kiosk: warning: no staff PIN is set, so the staff screen cannot be opened; set one with "
                       f"`kiosk set-pin{where}` and restart the kiosk", True))
-    if public_url_is_placeholder(config):
+    if config.public_url_is_placeholder:
         lines.append((f"kiosk: warning: [phone] public_url is still the placeholder {config.phone.public_url}: "
                       f"the QR codes lead nowhere; set [phone] public_url in {config.path or 'config.toml'} to "
                       "the address of the phone pages", True))
