@@ -145,6 +145,12 @@ def test_no_words_are_cut_on_a_visit(fresh, size):
                 app.open_exhibit(exhibit.id)
                 fresh.settle()
                 seen[f"exhibit {exhibit.id} {layer} large={large}"] = cut_labels(fresh)
+            for name, kwargs in (("feedback", {"exhibit_id": next(e.id for e in app.content.exhibits if e.feedback)}),
+                                 ("idea", {"exhibit_id": "friedhof-der-zukunft"}),
+                                 ("events", {})):
+                app.go(name, **kwargs)
+                fresh.settle()
+                seen[f"{name} {layer} large={large}"] = cut_labels(fresh)
     fresh.screenshot("faults-poll-multi-ls-large")
     faults = {where: texts for where, texts in seen.items() if texts}
     assert not faults, faults
