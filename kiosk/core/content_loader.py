@@ -104,7 +104,9 @@ class _FileProblems:
         return self._index.line_of(loc)
 
 
-def load_content(root: Path | str, limits: Limits = LIMITS) -> LoadedContent:
+def load_content(root: Path | str, limits: Limits = LIMITS, *, decode_pictures: bool = True) -> LoadedContent:
+    """The content under `root`. `decode_pictures=False` reads and fingerprints every picture
+    but leaves decoding out, for commands that need only the texts (an export's poll labels)."""
     root = Path(root)
     content = LoadedContent(root=root)
     if not _root_readable(root, content):
@@ -113,7 +115,7 @@ def load_content(root: Path | str, limits: Limits = LIMITS) -> LoadedContent:
     themes = _load_themes(root, content, limits)
     theme_ids = {t.id for t in themes} if themes is not None else None
     content.themes = themes or []
-    media = _MediaChecks(root, limits)
+    media = _MediaChecks(root, limits, decode_pictures)
     folders = _exhibit_folders(root, content)
     for folder in folders or []:
         try:
@@ -296,8 +298,8 @@ def _read_bodies(folder: Path, root: Path, out: list[Problem], limits: Limits):
 class _MediaChecks:
     """Checks each picture once, however many exhibits show it, and keeps its digest."""
 
-    def __init__(self, root: Path, limits: Limits):
-        self.root, self.limits = root, limits
+    def __init__(self, root: Path, limits: Limits, decode: bool = True):
+        self.root, self.limits, self.decode = root, limits, decode
         self.digests: dict[Path, str] = {}
         self._refused: dict[Path, str] = {}
 
@@ -335,7 +337,8 @@ class _MediaChecks:
         except FileRefused as error:
             return f"media file '{rel}' {error.words}"
         try:
-            decode_for_screen(data, *SCREEN, max_pixels=limits.media_pixels)
+            if self.decode:
+                decode_for_screen(data, *SCREEN, max_pixels=limits.media_pixels)
         except TooManyPixels as error:
             return f"media file '{rel}' {error}; scale it down (1920 px wide is plenty)"
         except WrongFormat as error:

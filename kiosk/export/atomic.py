@@ -13,6 +13,7 @@ import os
 import stat
 import uuid
 from pathlib import Path
+from typing import Callable
 
 from kiosk.core.files import Protected, check_writable_target, fsync_path
 
@@ -45,11 +46,16 @@ def temp_path(final: Path) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_paths(*finals: Path):
-    """Yields one temporary path per final path; renames them all when the block completes."""
+def atomic_paths(*finals: Path, before_publish: Callable[[], None] | None = None):
+    """Yields one temporary path per final path; renames them all when the block completes.
+
+    `before_publish`, when given, runs after the block and before the renames: what it raises
+    leaves nothing under the final names (the export's store check, running beside the writing)."""
     temps = [temp_path(Path(f)) for f in finals]
     try:
         yield temps
+        if before_publish is not None:
+            before_publish()
         for temp, final in zip(temps, finals):
             _keep_owner_and_mode(temp, Path(final))
             fsync_path(temp)

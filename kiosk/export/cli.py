@@ -61,7 +61,7 @@ def add_export_command(subparsers) -> argparse.ArgumentParser:
 
 
 def cmd_export(args) -> int:
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, wait
 
     from kiosk.core.config import load_config
 
@@ -83,23 +83,32 @@ def cmd_export(args) -> int:
     out = check_target(args.out, protected=protected)
     if fmt == "csv":
         check_target(summary_path(out), "--out (its -summary.csv)", protected)
-    # The content (question texts, answer labels) is only needed for the summaries at the end:
-    # it is read beside the integrity check and the export, not before them (a third of a
-    # second of `kiosk export`'s time, bench/bench_export.py).
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-content") as pool:
+    # The content (question texts, answer labels) is only needed for the summaries at the end,
+    # and the store's integrity check reads every page (about a second per million records):
+    # both run beside the export, each on its own connection, and the files get their names
+    # only once the check has passed (bench/bench_export.py holds the whole command to twice
+    # the sqlite3 shell's time).
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="export-beside") as pool:
         exhibits = _Later(pool.submit(_exhibits, config.content.root))
         store = open_store(store_path, config.kiosk.id)
+        integrity = None
         try:
-            damage = store.check_integrity()
-            if damage:
-                raise StoreDamagedError(
-                    f"{store.path} is damaged ({'; '.join(damage)}); nothing was exported. Back up the file and give "
-                    "it to IT (the sqlite3 shell's .recover may get its records back); the kiosk moves it aside on "
-                    "its next start")
+            integrity = pool.submit(store.check_integrity)
+
+            def confirm_sound() -> None:
+                damage = integrity.result()
+                if damage:
+                    raise StoreDamagedError(
+                        f"{store.path} is damaged ({'; '.join(damage)}); nothing was exported. Back up the file and "
+                        "give it to IT (the sqlite3 shell's .recover may get its records back); the kiosk moves it "
+                        "aside on its next start")
+
             result = export_store(store, out, fmt, exhibits=exhibits, selection=Selection(period, args.poll),
                                   include_free_text=args.include_free_text, protected=protected,
-                                  csv_dialect=args.csv_dialect)
+                                  csv_dialect=args.csv_dialect, before_publish=confirm_sound)
         finally:
+            if integrity is not None:
+                wait([integrity])  # the check reads through the store's connection: done before it closes
             close = getattr(store, "close", None)
             if close is not None:
                 close()
@@ -114,7 +123,9 @@ def _exhibits(root: Path) -> list:
     from kiosk.core.content_loader import load_content
 
     if root.is_dir():
-        return load_content(root).exhibits
+        # The summaries need the questions' words, not the pictures: decoding them in full
+        # would take CPU from the export beside it.
+        return load_content(root, decode_pictures=False).exhibits
     print(f"kiosk: content root {root} not found; polls are shown by id only", file=sys.stderr)
     return []
 

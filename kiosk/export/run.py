@@ -15,7 +15,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from kiosk.core.content_model import Exhibit
 from kiosk.core.records import Record
@@ -66,11 +66,13 @@ class ExportResult:
 def export_records(records: Iterable[Record], out: Path | str, fmt: str, *, exhibits: Iterable[Exhibit] = (),
                    selection: Selection = Selection(), include_free_text: bool = False,
                    xlsx_max_rows: int = EXCEL_MAX_ROWS, protected: Protected = NOTHING_PROTECTED,
-                   csv_dialect: str = DEFAULT_DIALECT) -> ExportResult:
+                   csv_dialect: str = DEFAULT_DIALECT, before_publish: Callable[[], None] | None = None
+                   ) -> ExportResult:
     """Write `records` (those inside `selection`) and their poll summaries to `out` as `fmt`.
 
     Nothing in `protected` (the store, the config, the content) is ever written over, nor a file
-    that is not a regular file: that is refused before anything is written."""
+    that is not a regular file: that is refused before anything is written. `before_publish` runs
+    once the files are written, before they get their names; what it raises leaves nothing."""
     if fmt not in FORMATS:
         raise UnknownFormatError(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
     check_dialect(csv_dialect)
@@ -82,7 +84,7 @@ def export_records(records: Iterable[Record], out: Path | str, fmt: str, *, exhi
     builder, ratings = SummaryBuilder(), RatingBuilder()
     kinds: dict = {}
     count = 0
-    with atomic_paths(*finals) as temps, _work_folder(out.parent) as work:
+    with atomic_paths(*finals, before_publish=before_publish) as temps, _work_folder(out.parent) as work:
         writer = _writer(fmt, temps, cols, work, xlsx_max_rows, csv_dialect)
         try:
             for record in records:
@@ -122,7 +124,8 @@ def export_records(records: Iterable[Record], out: Path | str, fmt: str, *, exhi
 def export_store(store, out: Path | str, fmt: str, *, exhibits: Iterable[Exhibit] = (),
                  selection: Selection = Selection(), include_free_text: bool = False,
                  xlsx_max_rows: int = EXCEL_MAX_ROWS, protected: Protected = NOTHING_PROTECTED,
-                 csv_dialect: str = DEFAULT_DIALECT) -> ExportResult:
+                 csv_dialect: str = DEFAULT_DIALECT, before_publish: Callable[[], None] | None = None
+                 ) -> ExportResult:
     """As `export_records`, from `store`; the store's own files are always protected as well."""
     check_dialect(csv_dialect)
     store_path = getattr(store, "path", None)
@@ -130,13 +133,14 @@ def export_store(store, out: Path | str, fmt: str, *, exhibits: Iterable[Exhibit
         protected = protected.with_store(store_path)
     if fmt == "csv" and hasattr(store, "export_lines"):
         return _export_store_csv(store, out, exhibits=exhibits, selection=selection,
-                                 include_free_text=include_free_text, protected=protected, dialect=csv_dialect)
+                                 include_free_text=include_free_text, protected=protected, dialect=csv_dialect,
+                                 before_publish=before_publish)
     _finals(out, fmt, protected)  # refused before the store is read
     period = selection.period
     records = store.iter_records(since=period.since, until=period.until, poll_id=selection.poll_id)
     return export_records(records, out, fmt, exhibits=exhibits, selection=selection,
                           include_free_text=include_free_text, xlsx_max_rows=xlsx_max_rows, protected=protected,
-                          csv_dialect=csv_dialect)
+                          csv_dialect=csv_dialect, before_publish=before_publish)
 
 
 def _finals(out: Path | str, fmt: str, protected: Protected) -> list[Path]:
@@ -148,7 +152,8 @@ def _finals(out: Path | str, fmt: str, protected: Protected) -> list[Path]:
 
 
 def _export_store_csv(store, out: Path | str, *, exhibits: Iterable[Exhibit], selection: Selection,
-                      include_free_text: bool, protected: Protected, dialect: str = RFC4180) -> ExportResult:
+                      include_free_text: bool, protected: Protected, dialect: str = RFC4180,
+                      before_publish: Callable[[], None] | None = None) -> ExportResult:
     """CSV straight from the store: SQLite renders the lines and counts the votes, the records
     are never built in Python (the export is held to twice the time of the sqlite3 shell's CSV,
     bench/bench_export.py). The same files as `export_records` gives for the same records."""
@@ -159,7 +164,7 @@ def _export_store_csv(store, out: Path | str, *, exhibits: Iterable[Exhibit], se
     # The selection the other formats get: the store filters the poll as iter_records does, and
     # an empty exhibit id ("/poll") filters nothing, as in export_records.
     chosen = dict(since=period.since, until=period.until, poll_id=poll_id, exhibit_id=exhibit_id or None)
-    with atomic_paths(*finals) as temps:
+    with atomic_paths(*finals, before_publish=before_publish) as temps:
         with store.export_lines(include_free_text=include_free_text, **chosen) as lines, \
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-tallies") as pool:
             if tuple(lines.columns) != cols:
