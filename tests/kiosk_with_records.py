@@ -2,7 +2,9 @@
 its recorder as a visitor's taps would, and says so on stdout: `handed N`. The stop tests send
 their signal right after that line, while the writer may still hold some of them in its queue.
 
-    python tests/kiosk_with_records.py N kiosk-run-arguments...
+    python tests/kiosk_with_records.py N [--then-staff-exit] kiosk-run-arguments...
+
+With --then-staff-exit the kiosk then ends as staff end it: the staff screen's exit button.
 """
 
 import sys
@@ -13,6 +15,8 @@ from kiosk.ui import run
 
 def main() -> int:
     count, arguments = int(sys.argv[1]), sys.argv[2:]
+    staff_exit = arguments[:1] == ["--then-staff-exit"]
+    arguments = arguments[1:] if staff_exit else arguments
     show_setup_notice = run.show_setup_notice
 
     def hand_over_records_once_started(app, config, **options):
@@ -32,6 +36,8 @@ def main() -> int:
                 app.record(draft)
                 handed += 1
             print(f"handed {handed}", flush=True)
+            if staff_exit:
+                app.screen("staff").exit_app()
 
         waiting = Clock.schedule_interval(when_started, 0.05)
 

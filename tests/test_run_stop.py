@@ -90,8 +90,8 @@ def start(command, env) -> Output:
                                    env={**os.environ, **env}, cwd=PROJECT))
 
 
-def start_with_records(config_path, count=RECORDS) -> Output:
-    return start([sys.executable, str(PROJECT / "tests" / "kiosk_with_records.py"), str(count), "--config",
+def start_with_records(config_path, count=RECORDS, *then) -> Output:
+    return start([sys.executable, str(PROJECT / "tests" / "kiosk_with_records.py"), str(count), *then, "--config",
                   str(config_path), "--windowed", "--size", "1280x800"], {"SDL_VIDEODRIVER": "offscreen"})
 
 
@@ -125,6 +125,25 @@ def test_a_stop_signal_ends_the_kiosk_with_every_record_written_and_the_store_cl
     assert not Path(f"{store}-wal").exists()  # closed: the store folded its -wal file back
     assert views_in(store) == RECORDS
     with InstanceLock.for_store(store):  # released: the next kiosk may start
+        pass
+
+
+def test_the_staff_screens_restart_button_ends_the_kiosk_once_with_its_store_closed(tmp_path):
+    # Under the service (Restart=always) this is a restart; the app itself ends with 0, its
+    # store closed and every record written, and says so once.
+    config = write_config(tmp_path)
+    kiosk = start_with_records(config, RECORDS, "--then-staff-exit")
+    try:
+        code = kiosk.ended(timeout=90)
+    finally:
+        stop_if_running(kiosk)
+    assert code == 0, kiosk.stderr[-2000:]
+    assert "Traceback" not in kiosk.stderr
+    assert kiosk.stdout.count("kiosk stopped") == 1, kiosk.stdout
+    store = tmp_path / "var" / "kiosk.sqlite3"
+    assert not Path(f"{store}-wal").exists()
+    assert views_in(store) == RECORDS
+    with InstanceLock.for_store(store):
         pass
 
 

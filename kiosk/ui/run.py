@@ -148,6 +148,6 @@ def run_kiosk(config: Config, *, windowed: bool = False, fullscreen: bool | None
             app.run()
         except StopRequested:
             pass  # stopped while starting: no window, no store open yet; the lock goes below
-        if stopper.received is not None:
-            print(f"kiosk stopped ({signal.Signals(stopper.received).name})", flush=True)
+        how = signal.Signals(stopper.received).name if stopper.received is not None else "by the app"
+        print(f"kiosk stopped ({how})", flush=True)
     return EXIT_STOPPED

@@ -212,7 +212,11 @@ class StaffScreen(Screen):
         App.get_running_app().end_visit("staff")
 
     def exit_app(self):
-        App.get_running_app().stop()
+        # Ends Kivy's loop; App.run() then dispatches on_stop (which closes the store) once.
+        # App.stop() would dispatch it here and again when run() returns.
+        from kivy.base import stopTouchApp
+
+        stopTouchApp()
 
 
 def export_report(result, check) -> str:
