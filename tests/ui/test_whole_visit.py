@@ -48,6 +48,9 @@ def shoot(kiosk, name: str):
 def tour(kiosk, tag: str) -> dict[str, object]:
     """A new visitor looks at each screen without touching anything; one screenshot each."""
     app = kiosk.app
+    # The attract loop moves on every 16 s by itself; a slow machine can spend that long between
+    # the idle reset and this look. Both tours compare its first slide.
+    app.root.get_screen("attract").refresh()
     shots = {"attract": shoot(kiosk, f"walk-attract-{tag}")}
     app.start_visit()
     shots["home"] = shoot(kiosk, f"walk-home-{tag}")
