@@ -11,8 +11,8 @@ def test_decimals_follow_the_layer(layer, expected):
 
 
 def test_megabytes_and_whole_numbers():
-    assert megabytes(412_000, "de") == "0,4 MB"
-    assert megabytes(412_000, "en") == "0.4 MB"
+    assert megabytes(412_000, "de") == "0,4\u00a0MB"
+    assert megabytes(412_000, "en") == "0.4\u00a0MB"
     assert whole(12345, "de") == "12.345"
     assert whole(12345, "en") == "12,345"
 

@@ -26,5 +26,6 @@ def percent(share: float, layer: str) -> str:
 
 
 def megabytes(size_bytes: int, layer: str) -> str:
-    """412000 -> "0,4 MB" (de, ls) or "0.4 MB" (en)."""
-    return f"{decimal(size_bytes / 1e6, layer)} MB"
+    """412000 -> "0,4 MB" (de, ls) or "0.4 MB" (en), with a no-break space: a line never ends
+    between the number and its unit."""
+    return f"{decimal(size_bytes / 1e6, layer)}\u00a0MB"

@@ -37,8 +37,8 @@ def test_tallies_and_sizes_are_german(fresh):
     text = open_staff(fresh)
     assert not ENGLISH_TALLIES.search(text), text
     assert "Exponate: " in text and "Termine: " in text and "Themen: " in text
-    assert re.search(r"Datei \d+,\d MB", text), text
-    assert not re.search(r"\d\.\d MB", text)
+    assert re.search(r"Datei \d+,\d\u00a0MB", text), text
+    assert not re.search(r"\d\.\d\s?MB", text)
 
 
 def test_sync_words_only_where_something_is_synced(fresh):
@@ -75,3 +75,16 @@ def test_staff_screen_before_an_export_at_both_sizes(fresh):
         assert title.texture_size[1] < title.font_size * 2, size  # one line: never "Personal / bereich"
         assert "Export auf USB-Stick" in text
         fresh.screenshot("staff-before-export")
+
+
+def test_a_store_fault_is_said_in_german_with_the_detail_for_it(fresh):
+    recorder = fresh.app.recorder
+    fresh.wait(lambda: recorder is not None and recorder.available, what="the store")
+    detail = "StoreForeignFileError: /var/lib/kiosk/kiosk.sqlite3 is a text file, not a store of this kiosk"
+    saved, recorder.problem = recorder.problem, detail
+    try:
+        text = open_staff(fresh)
+    finally:
+        recorder.problem = saved
+    assert "Am Speicherort liegt eine Datei, die kein Speicher dieses Kiosks ist" in text, text
+    assert "gerade nicht möglich" in text and f"Für die IT: {detail}" in text

@@ -23,6 +23,17 @@ TALLY_NAMES = {"exhibits": "Exponate", "events": "Termine", "themes": "Themen"}
 PLACEHOLDER_WARNING = (
     f"ACHTUNG: Die QR-Codes führen ins Leere. [phone] public_url ist noch die Beispieladresse "
     f"{PLACEHOLDER_PUBLIC_URL}: in config.toml die echte Adresse eintragen, dann neu starten.")
+# What each store fault means for staff; the store's own message (for IT) follows it.
+STORE_PROBLEMS = {
+    "StoreNotWritableError": "Der Kiosk darf an seinem Speicherort nicht schreiben (Rechte, oder ein "
+                             "schreibgeschützter Datenträger).",
+    "StoreForeignFileError": "Am Speicherort liegt eine Datei, die kein Speicher dieses Kiosks ist; sie bleibt "
+                             "unverändert. [store] path in config.toml prüfen.",
+    "StoreFullError": "Der Datenträger ist voll; Platz schaffen, dann geht es von selbst weiter.",
+    "StoreDamagedError": "Die Speicherdatei ist beschädigt. Kiosk neu starten: er legt sie beiseite und beginnt "
+                         "einen neuen Speicher.",
+    "StorePragmaError": "SQLite sichert hier nicht dauerhaft (Dateisystem?); die IT fragen.",
+}
 EXPORT_QUESTION = "Was soll auf den USB-Stick?"
 PRIVACY_HINT = (
     "„Mit Ideen und Kommentaren“ nimmt den Text mit, den Besucherinnen und Besucher geschrieben haben: "
@@ -123,7 +134,10 @@ class StaffScreen(Screen):
         recorder = app.recorder
         lines = []
         if recorder is not None and recorder.problem:
-            lines.append(f"ACHTUNG Speicher: {recorder.problem}")
+            kind = recorder.problem.split(":", 1)[0]
+            lead = STORE_PROBLEMS.get(kind, "Der Speicher kann gerade nicht schreiben.")
+            lines.append(f"ACHTUNG Speicher: {lead} Besucherinnen und Besucher sehen „gerade nicht möglich“. "
+                         f"Für die IT: {recorder.problem}")
         if recorder is not None and recorder.store is not None:
             for alert in recorder.health().get("alerts", []):
                 message = alert.get("message") if isinstance(alert, dict) else str(alert)
