@@ -4,9 +4,7 @@ summary per exhibit. Read back the way those tools (and Python's csv and openpyx
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import json
 
 import pytest
 from openpyxl import load_workbook

@@ -95,6 +95,13 @@ class Driver:
         touch.touch_up()
         self.frames(2)
 
+    def type_keys(self, labels) -> None:
+        """Tap the on-screen keys with these labels, one after another."""
+        from kiosk.ui.widgets.keyboard import Key
+
+        for label in labels:
+            self.tap(next(k for k in self.walk() if isinstance(k, Key) and self.visible(k) and k.text == label))
+
     def press(self, pos):
         touch = UnitTestTouch(*pos)
         touch.touch_down()

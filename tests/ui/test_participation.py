@@ -6,7 +6,6 @@ from kiosk.core.content_model import PollType
 from kiosk.core.records import Flag, Kind
 from kiosk.ui.screens.exhibit import ActionRow
 from kiosk.ui.widgets.answers import BigAnswer, ChoiceButton
-from kiosk.ui.widgets.keyboard import Key
 
 pytestmark = pytest.mark.ui
 
@@ -30,12 +29,6 @@ def open_poll_by_type(kiosk, poll_type):
     kiosk.tap(row)
     assert app.root.current == "poll"
     return exhibit, poll
-
-
-def type_keys(kiosk, labels):
-    """Tap the on-screen keys with these labels, one after another."""
-    for label in labels:
-        kiosk.tap(next(k for k in kiosk.walk() if isinstance(k, Key) and kiosk.visible(k) and k.text == label))
 
 
 def take_part(kiosk, exhibit_id: str, kind: str) -> None:
@@ -119,7 +112,7 @@ def test_feedback_with_a_typed_comment(fresh):
     assert app.root.current == "feedback"
     fresh.tap(next(w for w in fresh.walk() if isinstance(w, BigAnswer) and w.answer == "4"))
     fresh.tap(fresh.find(text="Möchten Sie noch etwas dazu schreiben? (freiwillig)"))
-    type_keys(fresh, ["G", "r", "o", "ß", "a", "r", "t", "i", "g"])
+    fresh.type_keys(["G", "r", "o", "ß", "a", "r", "t", "i", "g"])
     fresh.screenshot("feedback-writing")
     fresh.tap(fresh.find(text="Absenden"))
     screen = app.root.get_screen("feedback")
@@ -133,7 +126,7 @@ def test_idea_with_umlauts_and_a_phone_number_is_flagged(fresh):
     take_part(fresh, "friedhof-der-zukunft", "Idee einbringen")
     assert app.root.current == "idea"
     assert "Bitte keine Namen, Adressen oder Telefonnummern." in fresh.screen_text()
-    type_keys(fresh, list("Bänke") + ["Leerzeichen"] + list("0292112345"))
+    fresh.type_keys(list("Bänke") + ["Leerzeichen"] + list("0292112345"))
     fresh.screenshot("idea-writing")
     fresh.tap(fresh.find(text="Absenden"))
     screen = app.root.get_screen("idea")
@@ -148,7 +141,7 @@ def test_half_written_idea_is_discarded_when_the_visit_ends(fresh):
     app.start_visit()
     app.go("idea", exhibit_id="friedhof-der-zukunft")
     fresh.settle()
-    type_keys(fresh, "Geheim")
+    fresh.type_keys("Geheim")
     count = len(records(fresh, Kind.IDEA))
     fresh.tap(fresh.find(text="Fertig"))
     assert app.root.current == "idea"  # asked first: "Ihre Idee ist noch nicht gesendet."

@@ -264,17 +264,12 @@ def test_multi_results_show_the_share_of_voters(fresh):
 
 # --- forms ----------------------------------------------------------------------------------
 
-def type_keys(kiosk, labels):
-    for label in labels:
-        kiosk.tap(next(k for k in kiosk.walk() if isinstance(k, Key) and kiosk.visible(k) and k.text == label))
-
-
 def test_after_an_idea_is_sent_no_keyboard_stays_and_danke_sits_in_the_form(fresh):
     app = fresh.app
     app.start_visit()
     app.go("idea", exhibit_id="friedhof-der-zukunft")
     fresh.settle()
-    type_keys(fresh, "Bank")
+    fresh.type_keys("Bank")
     screen = app.root.get_screen("idea")
     send = fresh.find(text="Absenden")
     field = screen.ids.entry.ids.field
@@ -320,7 +315,7 @@ def test_fertig_asks_once_about_a_half_written_idea(fresh):
     app.start_visit()
     app.go("idea", exhibit_id="friedhof-der-zukunft")
     fresh.settle()
-    type_keys(fresh, "Halb")
+    fresh.type_keys("Halb")
     fresh.tap(fresh.find(text="Fertig"))
     assert app.root.current == "idea"
     assert "Ihre Idee ist noch nicht gesendet." in fresh.screen_text()
@@ -354,7 +349,7 @@ def test_idle_reset_discards_unsent_text_without_asking(fresh):
     app.start_visit()
     app.go("idea", exhibit_id="friedhof-der-zukunft")
     fresh.settle()
-    type_keys(fresh, "Halb")
+    fresh.type_keys("Halb")
     count = len(list(app.recorder.store.iter_records(kinds=[Kind.IDEA])))
     app.idle.timeout_s, app.idle.countdown_s = 0.2, 1
     app.idle.touched()

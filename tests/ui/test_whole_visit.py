@@ -16,7 +16,6 @@ from PIL import Image, ImageChops
 from kiosk.core.terms import PollType
 from kiosk.ui.screens.exhibit import ActionRow
 from kiosk.ui.widgets.answers import BigAnswer, ChoiceButton
-from kiosk.ui.widgets.keyboard import GermanKeyboard, Key
 
 pytestmark = pytest.mark.ui
 
@@ -97,11 +96,6 @@ def vote_in_every_poll(kiosk, layer="de"):
             kiosk.settle()
 
 
-def type_keys(kiosk, labels):
-    for label in labels:
-        kiosk.tap(next(k for k in kiosk.walk() if isinstance(k, Key) and kiosk.visible(k) and k.text == label))
-
-
 def walk(kiosk):
     """Two visits that use everything, ended by "Fertig" and by the idle reset."""
     app = kiosk.app
@@ -124,13 +118,13 @@ def walk(kiosk):
     kiosk.tap(feedback.ids.ratings.children[1])
     feedback.writing = True
     kiosk.settle()
-    type_keys(kiosk, "Gut")
+    kiosk.type_keys("Gut")
     feedback.send()
     kiosk.wait(lambda: feedback.state == "thanks", what="the feedback saved")
     app.go("idea", exhibit_id=IDEA)
     kiosk.settle()
     idea = app.root.get_screen("idea")
-    type_keys(kiosk, "Bank")
+    kiosk.type_keys("Bank")
     idea.send()
     kiosk.wait(lambda: idea.state == "thanks", what="the idea saved")
     kiosk.settle()
@@ -138,7 +132,7 @@ def walk(kiosk):
     app.go("idea", exhibit_id=IDEA)
     kiosk.settle()
     kiosk.screenshot("walk-idea-large-text")
-    type_keys(kiosk, "Halb")
+    kiosk.type_keys("Halb")
     kiosk.tap(kiosk.find(text="Fertig"))
     kiosk.tap(kiosk.find(text="Verwerfen und beenden"))
     assert app.root.current == "attract"

@@ -154,19 +154,19 @@ class PollScreen(Screen):
             return
         counts = app.recorder.poll_counts(self.exhibit.id, self.poll.id, self.poll.question_version,
                                           app.kiosk_config.participation.show_suspect_votes)
-        answers, voters = counts["answers"], counts["voters"]
+        per_answer, voters = counts["answers"], counts["voters"]
         multi = self.poll.type is PollType.MULTI
         # A share of the people who voted, for every type: where each voter gives one answer
         # it equals the share of answers; with several answers each, "33 %" of the answers
         # would read as "a third of the people" when in fact everyone chose it.
-        total = voters if multi else sum(answers.values())
+        total = voters if multi else sum(per_answer.values())
         self.voters = voters
         self.voters_text = text("voters_multi" if multi else "voters", layer, n=int(voters))
         self.results_note = text("results_share_of_voters" if multi else "results_honest", layer)
         if multi:
             self.results_note += "\n" + text("results_honest", layer)
         for answer in self.poll.answer_ids():
-            count = answers.get(answer, 0)
+            count = per_answer.get(answer, 0)
             share = min(1.0, count / total) if total else 0.0
             box.add_widget(self.spares.take(ResultBar, text=self._answer_words(answer, layer), count=count,
                                             share=share, figure=f"{whole(count, layer)}  ({percent(share, layer)})"))
