@@ -141,6 +141,8 @@ def test_no_words_are_cut_on_a_visit(fresh, size):
             app.open_poll(exhibit.id, poll.id)
             fresh.settle()
             seen[f"poll {layer} large={large}"] = cut_labels(fresh)
+            if layer == "ls" and large:
+                fresh.screenshot("faults-poll-multi-ls-large")
             for exhibit in app.content.exhibits:
                 app.open_exhibit(exhibit.id)
                 fresh.settle()
@@ -151,7 +153,7 @@ def test_no_words_are_cut_on_a_visit(fresh, size):
                 app.go(name, **kwargs)
                 fresh.settle()
                 seen[f"{name} {layer} large={large}"] = cut_labels(fresh)
-    fresh.screenshot("faults-poll-multi-ls-large")
+    fresh.screenshot("faults-events-ls-large")
     faults = {where: texts for where, texts in seen.items() if texts}
     assert not faults, faults
 
