@@ -145,3 +145,14 @@ def test_escape_and_window_close_are_refused_in_kiosk_mode(fresh):
     assert Window.dispatch("on_request_close") is True
     fresh.frames(2)
     assert current(fresh) == "home"
+
+
+def test_new_content_starts_the_attract_loop_over_with_a_whole_slide(fresh):
+    # A reload (or the first content) shows the first slide for a whole SLIDE_S, not for what
+    # was left of the last slide's time; the walk test compares that first slide after a visit.
+    screen = fresh.app.root.get_screen("attract")
+    assert fresh.app.root.current == "attract"
+    screen._show(1)
+    timer = screen._timer
+    screen.refresh()
+    assert screen.index == 0 and screen._timer is not timer and screen._timer is not None

@@ -22,6 +22,7 @@ class AttractScreen(Screen):
     summary = StringProperty("")
     image_path = StringProperty("")
     index = NumericProperty(0)
+    _timer = None  # the slide change, scheduled while the screen is shown
 
     def featured(self):
         content = App.get_running_app().content
@@ -31,12 +32,21 @@ class AttractScreen(Screen):
         return [e for e in exhibits if e.media] or exhibits
 
     def on_pre_enter(self, *args):
-        self._show(0)
-        self._timer = Clock.schedule_interval(self._next, SLIDE_S)
+        self._begin()
 
     def refresh(self) -> None:
-        """The content came in (or changed): begin again with the first featured exhibit."""
+        """The content came in (or changed): begin again with the first featured exhibit, shown
+        for a whole SLIDE_S like any other (not for what was left of the last one's time)."""
+        if self._timer is not None:
+            self._begin()
+        else:
+            self._show(0)
+
+    def _begin(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
         self._show(0)
+        self._timer = Clock.schedule_interval(self._next, SLIDE_S)
 
     def prefetch_pictures(self) -> None:
         """Decode every featured picture at the size it is shown here, once laid out."""
@@ -45,7 +55,9 @@ class AttractScreen(Screen):
                 self.ids.picture.prefetch(path)
 
     def on_leave(self, *args):
-        self._timer.cancel()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
 
     def _next(self, dt):
         exhibits = self.featured()
