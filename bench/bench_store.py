@@ -28,8 +28,8 @@ from pathlib import Path
 from common import report
 
 from kiosk.core.records import Kind, RecordDraft
+from kiosk.core.clock import utc_now, utc_text
 from kiosk.store import Store, StoreWriter
-from kiosk.store.store import utc_now, utc_text
 
 APPENDS = 2000
 BLOCK = 100

@@ -17,13 +17,13 @@ import typing
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 
 from . import markup
 from .bounded_files import FileMissing, FileRefused, FileTooLarge, NotRegularFile, check_inside, kind_of, \
     list_folder, read_bounded, status
+from .clock import local_zone
 from .content_checks import check_events, check_exhibit, missing_layers
 from .content_model import (
     LAYERS, Event, EventsFile, Exhibit, Theme, ThemesFile, content_digest, slug_ok,
@@ -33,7 +33,7 @@ from .pictures import SCREEN, PictureError, TooManyPixels, WrongFormat, decode_f
 from .problems import Problem, Severity, format_loc
 from .toml_lines import TomlLineIndex, deepest_line
 
-TIMEZONE = ZoneInfo("Europe/Berlin")
+TIMEZONE = local_zone()
 EXHIBIT_FILE = "exhibit.toml"
 KNOWN_FILES = {EXHIBIT_FILE} | {f"{layer}.md" for layer in LAYERS}
 

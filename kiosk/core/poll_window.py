@@ -10,14 +10,12 @@ where converting to another zone (astimezone) would.
 from __future__ import annotations
 
 import datetime as dt
-import functools
+
+from .clock import local_zone
 
 
-@functools.cache
 def soest():
-    from zoneinfo import ZoneInfo  # imported on first use: the kiosk's start-up does not need it
-
-    return ZoneInfo("Europe/Berlin")
+    return local_zone()
 
 
 def opens_at(value: dt.date) -> dt.datetime:

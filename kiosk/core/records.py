@@ -7,7 +7,7 @@ writes it. Records are immutable once written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import Enum
 
 
@@ -25,6 +25,9 @@ class Flag(str, Enum):
 
 
 FREE_TEXT_KINDS = (Kind.FEEDBACK, Kind.IDEA)
+# Where each free-text kind keeps what the visitor typed, in its payload: redaction nulls it,
+# and an export leaves it out unless asked for.
+FREE_TEXT_FIELDS = {Kind.FEEDBACK.value: "comment", Kind.IDEA.value: "text"}
 
 
 @dataclass(frozen=True)
@@ -55,3 +58,15 @@ class Record:
     flags: tuple[Flag, ...]
     created_at: str         # kiosk UTC clock, ISO 8601 with "Z"
     extra: dict = field(default_factory=dict)
+
+
+# A record's fields, in order: the store's columns, the sync's envelope and the export's raw
+# columns are all built from this one tuple (`extra` is what the store adds beside a record).
+RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Record) if f.name != "extra")
+# The export's raw columns: the record's fields, with the payload spread into the cells people
+# count (and flags after them), the free text a column of its own only when asked for.
+PAYLOAD_COLUMNS: tuple[str, ...] = ("answers", "rating", "layer", "dwell_s")
+_NOT_EXPORTED = ("payload", "flags")
+EXPORT_COLUMNS: tuple[str, ...] = (
+    tuple(name for name in RECORD_FIELDS if name not in _NOT_EXPORTED) + PAYLOAD_COLUMNS + ("flags",))
+EXPORT_FREE_TEXT_COLUMN = "free_text"

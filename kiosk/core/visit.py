@@ -15,6 +15,7 @@ from enum import Enum
 from typing import TYPE_CHECKING
 
 from . import poll_window
+from .clock import UTC, UTC_TEXT_FORMAT
 from .terms import PollType
 from .privacy import looks_like_contact_data
 from .records import Flag, Kind, RecordDraft
@@ -67,7 +68,7 @@ class Visits:
         self.min_answer_s = MIN_ANSWER_S
         self.min_gap_between_votes_s = MIN_GAP_BETWEEN_VOTES_S
         self._clock = clock
-        self._wallclock = wallclock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self._wallclock = wallclock or (lambda: dt.datetime.now(UTC))
         self._last_vote_on: dict[tuple[str, str], float] = {}
         self._last_vote_any: float | None = None
         self.session: Session | None = None
@@ -224,4 +225,4 @@ def poll_is_open(poll: Poll, now: dt.datetime) -> bool:
 
 
 def _iso(value: dt.datetime) -> str:
-    return value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.astimezone(UTC).strftime(UTC_TEXT_FORMAT)

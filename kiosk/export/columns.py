@@ -6,13 +6,11 @@ kiosk on a stick or in a mail, and text visitors typed may name someone despite 
 
 from __future__ import annotations
 
-from kiosk.core.records import Flag, Kind, Record
+from kiosk.core.records import EXPORT_COLUMNS, EXPORT_FREE_TEXT_COLUMN, FREE_TEXT_FIELDS, Flag, Kind, Record
 
-BASE_COLUMNS: tuple[str, ...] = (
-    "id", "kiosk_id", "seq", "boot_id", "session_id", "kind", "exhibit_id", "poll_id",
-    "question_version", "content_version", "created_at", "answers", "rating", "layer", "dwell_s", "flags",
-)
-FREE_TEXT_COLUMN = "free_text"
+# The record's shape is defined once, in kiosk.core.records; the export only names it.
+BASE_COLUMNS: tuple[str, ...] = EXPORT_COLUMNS
+FREE_TEXT_COLUMN = EXPORT_FREE_TEXT_COLUMN
 # The raw columns as the XLSX shows them to the administration. CSV and JSON keep the ids above:
 # scripts and databases read those, and a renamed header would break them.
 GERMAN_HEADERS: dict[str, str] = {
@@ -57,11 +55,8 @@ def record_values(record: Record, include_free_text: bool) -> tuple:
 
 
 def free_text(kind: str, payload: dict) -> str | None:
-    if kind == Kind.IDEA.value:
-        return payload.get("text")
-    if kind == Kind.FEEDBACK.value:
-        return payload.get("comment")
-    return None
+    name = FREE_TEXT_FIELDS.get(kind)
+    return payload.get(name) if name is not None else None
 
 
 def flat_row(record: Record, include_free_text: bool) -> list:

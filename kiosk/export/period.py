@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
+from kiosk.core.clock import UTC, local_zone
 
 from .errors import BadDateError
 
-BERLIN = ZoneInfo("Europe/Berlin")
+BERLIN = local_zone()
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -47,7 +47,7 @@ class Period:
 
 
 def _prefix(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def parse_day(text: str, argument: str) -> dt.date:
@@ -62,7 +62,7 @@ def parse_day(text: str, argument: str) -> dt.date:
 
 
 def day_start_utc(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=BERLIN).astimezone(dt.timezone.utc)
+    return dt.datetime.combine(day, dt.time(0), tzinfo=BERLIN).astimezone(UTC)
 
 
 def period_from_days(since: str | dt.date | None = None, until: str | dt.date | None = None) -> Period:

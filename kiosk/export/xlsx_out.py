@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from kiosk.core.clock import UTC
+
 from .cells import NOT_XML, TRIGGERS, xlsx_text
 from .columns import BASE_COLUMNS, GERMAN_FLAGS, GERMAN_HEADERS, GERMAN_KINDS, flat_row
 from .period import BERLIN
@@ -29,7 +31,7 @@ RATINGS_SHEET = "Bewertungen"
 _CREATED_AT = BASE_COLUMNS.index("created_at")
 _KIND = BASE_COLUMNS.index("kind")
 _FLAGS = BASE_COLUMNS.index("flags")
-_UTC = dt.timezone.utc
+_UTC = UTC
 HONEST = ("Stimmen hier vor Ort, nicht repräsentativ. Verdächtige Stimmen (schneller abgegeben, als Menschen "
           "abstimmen) sind nicht mitgezählt und stehen in einer eigenen Spalte.")
 _WIDTHS = {"id": 36, "boot_id": 36, "session_id": 36, "created_at": 27, "content_version": 18,

@@ -14,7 +14,6 @@ one consistent snapshot without holding up recording.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import functools
 import json
@@ -30,8 +29,10 @@ from typing import Callable, Iterable, Iterator
 from sqlite_utils import Database
 
 from kiosk.core.bounded_files import kind_of
+from kiosk.core.clock import as_utc, utc_now, utc_text
 from kiosk.core.files import fsync_path
-from kiosk.core.records import Flag, Kind, Record, RecordDraft
+from kiosk.core.records import (EXPORT_COLUMNS, EXPORT_FREE_TEXT_COLUMN, FREE_TEXT_FIELDS, RECORD_FIELDS, Flag,
+                                Kind, Record, RecordDraft)
 
 from .errors import (
     StoreClosedError,
@@ -78,35 +79,18 @@ MARKER_SCAN_BYTES = 4 << 20
 SQLITE_PERM, SQLITE_BUSY, SQLITE_LOCKED, SQLITE_READONLY = 3, 5, 6, 8
 SQLITE_IOERR, SQLITE_CORRUPT, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_AUTH, SQLITE_NOTADB = 10, 11, 13, 14, 23, 26
 
-FREE_TEXT_FIELDS = {Kind.FEEDBACK.value: "comment", Kind.IDEA.value: "text"}
 OUTBOX_STATES = ("pending", "sent", "quarantined")
 
-_COLUMNS = ("id, kiosk_id, seq, boot_id, session_id, kind, exhibit_id, poll_id, question_version, "
-            "content_version, payload, flags, created_at, redacted_at")
+# The columns read, in order: the record's fields (kiosk.core.records), then redacted_at, which
+# goes into Record.extra. Built from the record, never written out a second time here.
+_COLUMNS = ", ".join((*RECORD_FIELDS, "redacted_at"))
 _NEXT_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE kiosk_id = ?"
-_INSERT_RECORD = ("INSERT INTO records (id, kiosk_id, seq, boot_id, session_id, kind, exhibit_id, poll_id, "
-                  "question_version, content_version, payload, flags, created_at) "
-                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_INSERT_RECORD = (f"INSERT INTO records ({', '.join(RECORD_FIELDS)}) "
+                  f"VALUES ({', '.join('?' for _ in RECORD_FIELDS)})")
 _INSERT_OUTBOX = "INSERT INTO outbox (record_id) VALUES (?)"
 _FREE_TEXT_PATH = "CASE kind " + " ".join(
     f"WHEN '{kind}' THEN '$.{name}'" for kind, name in FREE_TEXT_FIELDS.items()) + " END"
 _SUSPECT = json.dumps(Flag.SUSPECT_BURST.value)
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
-
-
-def as_utc(moment: dt.datetime) -> dt.datetime:
-    """`moment` in UTC; a naive datetime is taken to be UTC already (the kiosk's clock is UTC)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=dt.timezone.utc)
-    return moment.astimezone(dt.timezone.utc)
-
-
-def utc_text(moment: dt.datetime) -> str:
-    """ISO 8601 in UTC with a fixed width and "Z", so that text order is time order."""
-    return as_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class _CorruptFile(Exception):
@@ -943,11 +927,9 @@ def _move_aside(path: Path, now: dt.datetime) -> Path:
 
 _KINDS = {kind.value: kind for kind in Kind}
 _decode = json.JSONDecoder().decode
-_RECORD_FIELDS = tuple(field.name for field in dataclasses.fields(Record))
-# The columns read, in order, are Record's fields (redacted_at goes into `extra`).
-if _RECORD_FIELDS != tuple(c.strip() for c in _COLUMNS.split(","))[:-1] + ("extra",):
-    raise ImportError(f"kiosk.store reads records as {_COLUMNS} but Record has {_RECORD_FIELDS}; update _COLUMNS "
-                      "and a migration together with kiosk/core/records.py")
+_RECORD_FIELDS = (*RECORD_FIELDS, "extra")
+_KIND, _PAYLOAD, _FLAGS, _REDACTED = (RECORD_FIELDS.index("kind"), RECORD_FIELDS.index("payload"),
+                                      RECORD_FIELDS.index("flags"), len(RECORD_FIELDS))
 _new_record = object.__new__
 
 
@@ -960,23 +942,23 @@ def _record(row: tuple) -> Record:
     # Exports stream a million of these: filling the instance dict directly takes half the time
     # of the frozen dataclass's __init__ (which sets each field through object.__setattr__).
     # The values are the stored ones, already checked when they were written.
+    # The row is the record's fields in RECORD_FIELDS order, then redacted_at (see _COLUMNS).
     record = _new_record(Record)
-    kind = row[5]
-    redacted_at = row[13]
-    record.__dict__.update(zip(_RECORD_FIELDS, (
-        row[0], row[1], row[2], row[3], row[4], _KINDS.get(kind) or Kind(kind), row[6], row[7], row[8], row[9],
-        _decode(row[10]), _flags(row[11]), row[12], {"redacted_at": redacted_at} if redacted_at else {})))
+    values = list(row)
+    kind = values[_KIND]
+    values[_KIND] = _KINDS.get(kind) or Kind(kind)
+    values[_PAYLOAD] = _decode(values[_PAYLOAD])
+    values[_FLAGS] = _flags(values[_FLAGS])
+    redacted_at = values[_REDACTED]
+    values[_REDACTED] = {"redacted_at": redacted_at} if redacted_at else {}
+    record.__dict__.update(zip(_RECORD_FIELDS, values))
     return record
 
 
 # -- the CSV export's lines ------------------------------------------------------------------
 
-# The raw columns of an export, in order (kiosk.export.columns names them too; a test checks
-# that both agree). "free_text" comes last, and only when asked for.
-EXPORT_COLUMNS = ("id", "kiosk_id", "seq", "boot_id", "session_id", "kind", "exhibit_id", "poll_id",
-                  "question_version", "content_version", "created_at", "answers", "rating", "layer", "dwell_s",
-                  "flags")
-EXPORT_FREE_TEXT_COLUMN = "free_text"
+# The raw columns of an export are EXPORT_COLUMNS of kiosk.core.records, as for kiosk.export;
+# "free_text" comes last, and only when asked for.
 # What a cell becomes when SQLite cannot render it the way the export renders a Record (see
 # ExportLines): a lone double quote, which a plain cell never holds, so the line is never
 # taken as it is.
@@ -998,17 +980,17 @@ def _export_text(path: str) -> str:
 
 
 def _export_line_sql(include_free_text: bool) -> str:
-    cells = [
-        "id", "kiosk_id", "seq", "boot_id", "session_id", "kind", "exhibit_id", "poll_id", "question_version",
-        "content_version", "created_at",
+    rendered = {
         # Answers only of votes, joined with ';' in their order; anything but an array of strings is odd.
-        f"CASE kind WHEN 'vote' THEN (SELECT group_concat(iif(type = 'text' AND typeof(key) = 'integer', value, "
+        "answers": f"CASE kind WHEN 'vote' THEN (SELECT group_concat(iif(type = 'text' AND typeof(key) = 'integer', value, "
         f"{_ODD}), ';') FROM json_each(payload, '$.answers')) END",
-        _export_number("$.rating"),
-        _export_text("$.layer"),
-        _export_number("$.dwell_s"),
-        "CASE flags WHEN '[]' THEN NULL ELSE (SELECT group_concat(value, ';') FROM json_each(flags)) END",
-    ]
+        "rating": _export_number("$.rating"),
+        "layer": _export_text("$.layer"),
+        "dwell_s": _export_number("$.dwell_s"),
+        "flags": "CASE flags WHEN '[]' THEN NULL ELSE (SELECT group_concat(value, ';') FROM json_each(flags)) END",
+    }
+    # A record's own field is its column as stored; the rest are read from the payload above.
+    cells = [rendered.get(name, name) for name in EXPORT_COLUMNS]
     if include_free_text:
         texts = " ".join(f"WHEN '{kind}' THEN {_export_text('$.' + name)}" for kind, name in FREE_TEXT_FIELDS.items())
         cells.append(f"CASE kind {texts} END")
