@@ -254,6 +254,8 @@ def status_text(health: dict) -> str:
              ("size", megabytes(health["size_bytes"], "en")),
              ("records", f"{health['records']:,} (last sequence number {health['last_seq']:,})"),
              ("kiosk id", health["kiosk_id"])]
+    if health.get("store_id"):
+        lines.append(("store id", health["store_id"]))
     if health.get("boot_id"):
         lines.append(("boot id", health["boot_id"]))
     lines += [(name.replace("_", " "), str(value)) for name, value in health["pragmas"].items()]

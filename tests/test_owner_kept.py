@@ -64,7 +64,8 @@ def test_an_export_replacing_a_file_keeps_its_owner_and_mode(tmp_path, fmt):
     from kiosk.core.records import Kind, Record
     from kiosk.export import export_records, summary_path
 
-    record = Record(id="00000000-0000-0000-0000-000000000001", kiosk_id="k1", seq=1, boot_id="b", session_id="s",
+    record = Record(id="00000000-0000-0000-0000-000000000001", kiosk_id="k1", store_id="s1", seq=1, boot_id="b",
+                    session_id="s",
                     kind=Kind.VIEW, exhibit_id="x", poll_id=None, question_version=None, content_version="c",
                     payload={"dwell_s": 1.0, "layer": "de"}, flags=(), created_at="2026-03-10T10:00:00.000000Z")
     out = tmp_path / f"results.{fmt}"

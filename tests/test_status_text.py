@@ -69,8 +69,8 @@ def test_json_keeps_its_shape(tmp_path, store):
     result = run_kiosk("status", "--config", config(tmp_path), "--store", str(store), "--json")
     assert result.returncode == 0
     health = json.loads(result.stdout)
-    assert set(health) == {"path", "size_bytes", "records", "outbox", "last_seq", "kiosk_id", "boot_id", "pragmas",
-                           "alerts", "integrity", "sync"}
+    assert set(health) == {"path", "size_bytes", "records", "outbox", "last_seq", "kiosk_id", "store_id", "boot_id",
+                           "pragmas", "alerts", "integrity", "sync"}
     assert health["outbox"] == {"pending": health["records"], "sent": 0, "quarantined": 0}
     assert health["sync"] == {"central_url": None, "standalone": True}
     assert health["alerts"] == [] and health["integrity"] == "ok"

@@ -1,8 +1,8 @@
 """What a visitor does, as records: the shape shared by the screens, the store and the export.
 
 The core builds a `RecordDraft` (what happened); the store turns it into a `Record` by adding
-the identity fields (id, kiosk_id, seq, boot_id, created_at) inside the transaction that
-writes it. Records are immutable once written.
+the identity fields (id, kiosk_id, store_id, seq, boot_id, created_at) inside the transaction
+that writes it. Records are immutable once written; (store_id, seq) names a record's place.
 """
 
 from __future__ import annotations
@@ -46,7 +46,8 @@ class RecordDraft:
 class Record:
     id: str                 # UUID4, made when the record is created
     kiosk_id: str
-    seq: int                # per kiosk, strictly increasing, persisted
+    store_id: str           # UUID of the store file, made when the file was created
+    seq: int                # strictly increasing within the store, persisted
     boot_id: str            # one per start of the kiosk process
     session_id: str
     kind: Kind
@@ -60,13 +61,16 @@ class Record:
     extra: dict = field(default_factory=dict)
 
 
-# A record's fields, in order: the store's columns, the sync's envelope and the export's raw
-# columns are all built from this one tuple (`extra` is what the store adds beside a record).
+# A record's fields, in order: the store's columns and the export's raw columns are built from
+# this one tuple, and so is the sync's envelope to be (`extra` is what the store adds beside a
+# record).
 RECORD_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Record) if f.name != "extra")
 # The export's raw columns: the record's fields, with the payload spread into the cells people
 # count (and flags after them), the free text a column of its own only when asked for.
 PAYLOAD_COLUMNS: tuple[str, ...] = ("answers", "rating", "layer", "dwell_s")
-_NOT_EXPORTED = ("payload", "flags")
+# store_id is not an export column (yet): scripts read the exported files by these columns, and
+# the export's cells (kiosk.export.columns, the store's SQL lines) would change with them.
+_NOT_EXPORTED = ("store_id", "payload", "flags")
 EXPORT_COLUMNS: tuple[str, ...] = (
     tuple(name for name in RECORD_FIELDS if name not in _NOT_EXPORTED) + PAYLOAD_COLUMNS + ("flags",))
 EXPORT_FREE_TEXT_COLUMN = "free_text"

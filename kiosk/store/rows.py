@@ -16,6 +16,13 @@ from kiosk.core.records import RECORD_FIELDS, Flag, Kind, Record
 RECORD_COLUMNS = ", ".join((*RECORD_FIELDS, "redacted_at"))
 INSERT_RECORD = (f"INSERT INTO records ({', '.join(RECORD_FIELDS)}) "
                  f"VALUES ({', '.join('?' for _ in RECORD_FIELDS)})")
+
+
+def insert_values(values: dict) -> list:
+    """The values of INSERT_RECORD, from a record's stored values by field name."""
+    return [values[name] for name in RECORD_FIELDS]
+
+
 # A burst flag as it is stored inside the flags' JSON text (instr() finds it there).
 SUSPECT = json.dumps(Flag.SUSPECT_BURST.value)
 

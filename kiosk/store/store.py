@@ -9,6 +9,10 @@ Threads: one write connection, serialised by a lock (in the app only the StoreWr
 writes); reads that the UI makes (live poll results, health) use a second connection, which WAL
 lets run beside a write; each export stream opens its own connection, so a long export reads
 one consistent snapshot without holding up recording.
+
+Identity: the store's store_id is made with the file (migration m003) and kept for its life; a
+damaged store moved aside is replaced by a new file with a new id. seq counts within the store,
+so (store_id, seq) names one record's place, which the sync reports back per store_id.
 """
 
 
@@ -43,7 +47,7 @@ from .opening import (
     recognise,
     set_pragmas,
 )
-from .rows import INSERT_RECORD, RECORD_COLUMNS, SUSPECT, record_from_row
+from .rows import INSERT_RECORD, RECORD_COLUMNS, SUSPECT, insert_values, record_from_row
 from .schema import migrations
 from .sqlite_errors import (
     SQLITE_CORRUPT,
@@ -61,7 +65,10 @@ Clock = Callable[[], dt.datetime]
 
 OUTBOX_STATES = ("pending", "sent", "quarantined")
 
-_NEXT_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE kiosk_id = ?"
+# seq counts within the store (whatever the kiosk is called in the config): with store_id it
+# names one record's place. The index records_store_seq answers this without a scan.
+_NEXT_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE store_id = ?"
+_STORE_ID = "SELECT store_id FROM store"
 _INSERT_OUTBOX = "INSERT INTO outbox (record_id) VALUES (?)"
 _FREE_TEXT_PATH = "CASE kind " + " ".join(
     f"WHEN '{kind}' THEN '$.{name}'" for kind, name in FREE_TEXT_FIELDS.items()) + " END"
@@ -70,10 +77,11 @@ _FREE_TEXT_PATH = "CASE kind " + " ".join(
 class Store:
     """Open with `Store.open(path, kiosk_id)`; see the module docstring for the guarantees."""
 
-    def __init__(self, path: Path, kiosk_id: str, conn: sqlite3.Connection, reader: sqlite3.Connection,
-                 pragmas: dict, boot_id: str, clock: Clock, connect: Connect):
+    def __init__(self, path: Path, kiosk_id: str, store_id: str, conn: sqlite3.Connection,
+                 reader: sqlite3.Connection, pragmas: dict, boot_id: str, clock: Clock, connect: Connect):
         self.path = path
         self.kiosk_id = kiosk_id
+        self.store_id = store_id  # made with the file (migration m003); a replaced store has a new one
         self.boot_id = boot_id
         self.pragmas = pragmas
         self._conn: sqlite3.Connection | None = conn
@@ -123,6 +131,7 @@ class Store:
                 with conn:
                     conn.execute("INSERT INTO boots (boot_id, started_at, app_version) VALUES (?, ?, ?)",
                                  (boot_id, utc_text(clock()), app_version))
+                store_id = conn.execute(_STORE_ID).fetchone()[0]
             except sqlite3.Error as error:
                 raise open_failed(path, error) from error
             reader = open_reader(path, connect)
@@ -131,7 +140,7 @@ class Store:
             if reader is not None:
                 reader.close()
             raise
-        store = cls(path, kiosk_id, conn, reader, pragmas, boot_id, clock, connect)
+        store = cls(path, kiosk_id, store_id, conn, reader, pragmas, boot_id, clock, connect)
         if moved is not None:
             try:
                 store.add_alert("corrupt_store", (
@@ -212,7 +221,13 @@ class Store:
                              "then try again")
         # The file's journal mode, as the kiosk set it (synchronous is per connection: not the file's).
         pragmas = {"journal_mode": reader.execute("PRAGMA journal_mode").fetchone()[0]}
-        store = cls(path, kiosk_id, None, reader, pragmas, "", utc_now, connect)
+        try:
+            store_id = reader.execute(_STORE_ID).fetchone()[0]
+        except sqlite3.DatabaseError as error:
+            reader.close()
+            raise StoreError(f"{path}: cannot read this store ({error}); start the kiosk once (it moves a "
+                             "damaged store aside and tells staff) or give the file to IT") from error
+        store = cls(path, kiosk_id, store_id, None, reader, pragmas, "", utc_now, connect)
         store._read_only_files = read_only
         return store
 
@@ -251,15 +266,17 @@ class Store:
             conn = self._writing()
             created_at = utc_text(self._clock())
             with self._immediate(conn):
-                seq = conn.execute(_NEXT_SEQ, (self.kiosk_id,)).fetchone()[0]
-                conn.execute(INSERT_RECORD, (
-                    record_id, self.kiosk_id, seq, self.boot_id, draft.session_id, kind.value,
-                    draft.exhibit_id, draft.poll_id, draft.question_version, draft.content_version,
-                    payload_text, flags_text, created_at))
+                seq = conn.execute(_NEXT_SEQ, (self.store_id,)).fetchone()[0]
+                conn.execute(INSERT_RECORD, insert_values({
+                    "id": record_id, "kiosk_id": self.kiosk_id, "store_id": self.store_id, "seq": seq,
+                    "boot_id": self.boot_id, "session_id": draft.session_id, "kind": kind.value,
+                    "exhibit_id": draft.exhibit_id, "poll_id": draft.poll_id,
+                    "question_version": draft.question_version, "content_version": draft.content_version,
+                    "payload": payload_text, "flags": flags_text, "created_at": created_at}))
                 conn.execute(_INSERT_OUTBOX, (record_id,))
             if self._fault is not None:
                 self._recovered()
-        return Record(id=record_id, kiosk_id=self.kiosk_id, seq=seq, boot_id=self.boot_id,
+        return Record(id=record_id, kiosk_id=self.kiosk_id, store_id=self.store_id, seq=seq, boot_id=self.boot_id,
                       session_id=draft.session_id, kind=kind, exhibit_id=draft.exhibit_id,
                       poll_id=draft.poll_id, question_version=draft.question_version,
                       content_version=draft.content_version, payload=json.loads(payload_text), flags=flags,
@@ -449,8 +466,8 @@ class Store:
             records = reader.execute("SELECT COUNT(*) FROM records").fetchone()[0]
             outbox = dict.fromkeys(OUTBOX_STATES, 0)
             outbox.update(reader.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
-            last_seq = reader.execute("SELECT MAX(seq) FROM records WHERE kiosk_id = ?",
-                                      (self.kiosk_id,)).fetchone()[0] or 0
+            last_seq = reader.execute("SELECT MAX(seq) FROM records WHERE store_id = ?",
+                                      (self.store_id,)).fetchone()[0] or 0
         return {
             "path": str(self.path),
             "size_bytes": sum(file_size(Path(f"{self.path}{suffix}")) for suffix in ("", "-wal")),
@@ -458,6 +475,7 @@ class Store:
             "outbox": outbox,
             "last_seq": last_seq,
             "kiosk_id": self.kiosk_id,
+            "store_id": self.store_id,
             "boot_id": self.boot_id,
             "pragmas": dict(self.pragmas),
             "alerts": self.alerts(),

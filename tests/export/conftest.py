@@ -28,7 +28,7 @@ def make_record():
     def record(seq: int, kind: Kind = Kind.VOTE, payload: dict | None = None, *, exhibit_id=None, poll_id=None,
                question_version=None, flags=(), created_at="2026-03-10T10:00:00.000000Z",
                session_id=None) -> Record:
-        return Record(id=str(uuid.UUID(int=seq)), kiosk_id=KIOSK, seq=seq, boot_id=BOOT,
+        return Record(id=str(uuid.UUID(int=seq)), kiosk_id=KIOSK, store_id="store-1", seq=seq, boot_id=BOOT,
                       session_id=session_id or f"session-{seq}", kind=kind, exhibit_id=exhibit_id,
                       poll_id=poll_id, question_version=question_version, content_version=CONTENT_VERSION,
                       payload=payload or {}, flags=tuple(flags), created_at=created_at)

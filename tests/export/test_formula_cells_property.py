@@ -22,7 +22,8 @@ texts = st.one_of(st.text(max_size=12),
 
 def record(seq: int, kind: Kind, payload: dict, *, exhibit: str, poll: str | None, version: str | None,
            session: str, content_version: str) -> Record:
-    return Record(id=f"00000000-0000-4000-8000-{seq:012d}", kiosk_id="kiosk-01", seq=seq, boot_id="boot",
+    return Record(id=f"00000000-0000-4000-8000-{seq:012d}", kiosk_id="kiosk-01", store_id="store", seq=seq,
+                  boot_id="boot",
                   session_id=session, kind=kind, exhibit_id=exhibit, poll_id=poll, question_version=version,
                   content_version=content_version, payload=payload, flags=(), created_at="2026-03-10T10:00:00.000000Z")
 

@@ -20,7 +20,8 @@ def test_migrations_apply_once(store_path):
         Store.open(store_path, "k1").close()
     db = Database(store_path)
     applied = db.execute("SELECT migration_set, name FROM _sqlite_migrations").fetchall()
-    assert applied == [("kiosk_store", name) for name in ("m001_initial", "m002_application_id")]
+    assert applied == [("kiosk_store", name) for name in ("m001_initial", "m002_application_id",
+                                                                       "m003_store_id")]
     assert migrations.pending(db) == []
     assert {"records", "outbox", "boots", "alerts"} <= set(db.table_names())
     db.close()
@@ -30,10 +31,12 @@ def test_schema_has_the_contract_columns_and_indexes(store):
     db = Database(store.path)
     columns = {c.name: c for c in db["records"].columns}
     assert list(columns) == ["id", "kiosk_id", "seq", "boot_id", "session_id", "kind", "exhibit_id", "poll_id",
-                             "question_version", "content_version", "payload", "flags", "created_at", "redacted_at"]
+                             "question_version", "content_version", "payload", "flags", "created_at", "redacted_at",
+                             "store_id"]
     assert columns["seq"].notnull and db["records"].pks == ["id"]
     indexes = {tuple(index.columns): index for index in db["records"].indexes}
     assert indexes[("kiosk_id", "seq")].unique
+    assert ("store_id", "seq") in indexes
     assert ("kind", "created_at") in indexes and ("poll_id", "question_version") in indexes
     assert [fk.other_table for fk in db["outbox"].foreign_keys] == ["records"]
     db.close()
