@@ -47,6 +47,11 @@ class Body(LocalizedText):
     en: BodyText | None = None
     ls: BodyText | None = None
 
+    def keeps_lines(self, layer: str) -> bool:
+        """Whether the text shown in `layer` keeps each source line: Leichte Sprache is written
+        one sentence per line; the German shown where ls.md is missing flows as German does."""
+        return layer == "ls" and self.has("ls")
+
 
 def _toml_date(value):
     # A quoted date is a string in TOML; say how to write it rather than guess its format.

@@ -174,9 +174,8 @@ class KioskApp(App):
         anything it raises all the same (a bug, an OS fault) becomes a problem for staff too,
         so the kiosk stays on screen with its "being prepared" notice rather than crashing."""
         from kiosk.core.content_loader import LoadedContent, load_content
-        from kiosk.core.problems import Problem
-
         from kiosk.core.markup import cached_blocks
+        from kiosk.core.problems import Problem
 
         root = self.kiosk_config.content.root
         try:
@@ -185,7 +184,7 @@ class KioskApp(App):
             # seconds, which the warm-up (one step a frame on the Kivy thread) must not pay.
             for exhibit in content.exhibits:
                 for layer in ("de", "en", "ls"):
-                    cached_blocks(exhibit.body.get(layer), layer == "ls" and exhibit.body.has("ls"))
+                    cached_blocks(exhibit.body.get(layer), exhibit.body.keeps_lines(layer))
             return content
         except Exception as error:  # noqa: BLE001
             content = LoadedContent(root=root)
@@ -264,7 +263,7 @@ class KioskApp(App):
         for exhibit in self.content.exhibits:
             for layer in ("de", "en", "ls"):
                 yield lambda e=exhibit, l=layer: (qr_texture(phone_url(public_url, e.id, l)),
-                                                  cached_blocks(e.body.get(l), l == "ls" and e.body.has("ls")))
+                                                  cached_blocks(e.body.get(l), e.body.keeps_lines(l)))
 
     def _warm_up(self, steps: list) -> None:
         if steps:

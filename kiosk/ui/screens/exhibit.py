@@ -79,7 +79,7 @@ class ExhibitScreen(Screen):
         self.credit_text = f"{media.credit} · {media.licence}" if media else ""
         self.alt_text = media.alt.get(layer) if media else ""
         # Leichte Sprache keeps its one-sentence lines; a German text shown in its place does not.
-        self.ids.body.show_body(exhibit.body.get(layer), keep_lines=layer == "ls" and exhibit.body.has("ls"))
+        self.ids.body.show_body(exhibit.body.get(layer), keep_lines=exhibit.body.keeps_lines(layer))
         self.phone_link = phone_url(app.kiosk_config.phone.public_url, exhibit.id, layer)
         self._fill_contacts(layer)
         self._fill_actions(layer)

@@ -1,21 +1,12 @@
 """The named style classes every screen builds on: text, cards, buttons, chips, badges."""
 
-from functools import lru_cache
-
-from kivy.core.text import Label as CoreLabel
 from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
 from . import load_kv
-
-
-@lru_cache(maxsize=64)
-def _bold_width(text: str, font_size: int) -> float:
-    label = CoreLabel(text=text, font_size=font_size, bold=True)
-    label.resolve_font_name()
-    return label.get_extents(text)[0]
+from .text_fit import text_width
 
 
 # Style classes take their size and colour by name (`font_role`, `tone`) rather than by an
@@ -69,7 +60,7 @@ class Chip(ButtonBehavior, Label):
 
     @staticmethod
     def bold_width(text: str, font_size: float) -> float:
-        return _bold_width(text, round(font_size))
+        return text_width(text, round(font_size), bold=True)
 
 
 class StatusBadge(Label):

@@ -21,14 +21,17 @@ def _lines(text: str, width: int, font_size: int, bold: bool) -> int:
 
 
 @lru_cache(maxsize=512)
+def text_width(text: str, font_size: int, bold: bool = False) -> float:
+    """How wide `text` is laid out on one line, in pixels."""
+    label = CoreLabel(text=text, font_size=font_size, bold=bold)
+    label.resolve_font_name()
+    return label.get_extents(text)[0]
+
+
+@lru_cache(maxsize=512)
 def longest_word_fits(text: str, width: int, font_size: int, bold: bool = False) -> bool:
     """Whether each word of `text` fits a line of `width` (Kivy breaks a longer one inside)."""
-    words = text.split()
-    if not words:
-        return True
-    label = CoreLabel(text="", font_size=font_size, bold=bold)
-    label.resolve_font_name()
-    return max(label.get_extents(word)[0] for word in words) <= width
+    return all(text_width(word, font_size, bold) <= width for word in text.split())
 
 
 @lru_cache(maxsize=512)
