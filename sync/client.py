@@ -1,0 +1,339 @@
+"""The kiosk side of the sync: one pass pushes the outbox to the central, checks that the
+central still has what it acknowledged, and reports the kiosk's health.
+
+No threads in here: the caller schedules (the app's SyncRunner, `kiosk sync`), asking
+`seconds_until_due` when the next pass is wanted. The HTTP session is handed in.
+
+What a pass promises:
+- A record is marked sent only when the central's JSON answer names its id as accepted or
+  duplicate (`sync.protocol.read_batch_answer`). Anything else (no connection, a timeout, a
+  5xx, a captive portal's HTML 200, a redirect, a body that is not the central's answer) leaves
+  it pending; the central's dedupe makes sending it again safe.
+- A record the central rejects is quarantined: kept, shown to staff, not sent again.
+- 401/403: the token is refused; pushing stops until the kiosk is restarted with a good token,
+  and staff get an alert.
+- Failures back off exponentially with full jitter, up to ten minutes; a Retry-After is honoured.
+- When the central has fewer of a store's records than the kiosk marked sent (it was restored
+  from an older backup), the records after the central's contiguous seq are sent again.
+- The central's clock in every answer gives the kiosk clock's skew.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import json
+import random as random_module
+import time
+from typing import Callable
+
+from kiosk.core.clock import utc_now, utc_text
+
+from .protocol import (
+    HEARTBEAT_PATH,
+    MAX_BATCH_BYTES,
+    MAX_BATCH_RECORDS,
+    RECORDS_PATH,
+    SYNC_STATE_PATH,
+    BatchAnswer,
+    Heartbeat,
+    HeartbeatAnswer,
+    NotAnAnswer,
+    Outcome,
+    SyncState,
+    parse_utc,
+    read_answer,
+    read_batch_answer,
+    read_error,
+    record_to_wire,
+)
+from .status import SyncStatus
+
+CONNECT_TIMEOUT_S = 5.0
+READ_TIMEOUT_S = 30.0
+BACKOFF_BASE_S = 5.0
+BACKOFF_CAP_S = 600.0
+BATCH_RECORDS = 500
+# An answer is a few hundred bytes per record; anything far larger is not the central's.
+MAX_ANSWER_BYTES = 4 * 1024 * 1024
+
+
+class PassFailed(Exception):
+    """One request of a pass did not get the central's answer; `words` are for staff."""
+
+    def __init__(self, words: str, *, retry_after_s: float | None = None, stop: bool = False):
+        super().__init__(words)
+        self.words = words
+        self.retry_after_s = retry_after_s
+        self.stop = stop  # the token was refused: stop pushing
+
+
+class SyncClient:
+    def __init__(self, store, *, central_url: str, token: str, kiosk_id: str, interval_s: float, session,
+                 app_version: str = "", content_version: Callable[[], str] = lambda: "", restarts: int = 0,
+                 clock: Callable[[], dt.datetime] = utc_now, monotonic: Callable[[], float] = time.monotonic,
+                 random: Callable[[], float] = random_module.random, batch_records: int = BATCH_RECORDS,
+                 timeouts: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S)):
+        self.store = store
+        self.base_url = central_url.rstrip("/")
+        self.kiosk_id = kiosk_id
+        self.interval_s = float(interval_s)
+        self.session = session
+        self.app_version = app_version
+        self.content_version = content_version
+        self.restarts = restarts
+        self.batch_records = min(batch_records, MAX_BATCH_RECORDS)
+        self.timeouts = timeouts
+        self._token = token
+        self._clock = clock
+        self._monotonic = monotonic
+        self._random = random
+        self._started = monotonic()
+        self._due_at = monotonic()  # the first pass is due at once
+        # What the last kiosk process saw stays on show until this one has tried; a refused
+        # token is tried again once per start (the config may have been fixed).
+        saved = SyncStatus.from_dict(store.sync_status())
+        self._status = SyncStatus(**{**saved.as_dict(), "configured": True, "stopped": False,
+                                     "next_attempt_at": None})
+
+    # -- scheduling ----------------------------------------------------------------------
+
+    def status(self) -> SyncStatus:
+        return self._status
+
+    def seconds_until_due(self, *, kicked: bool = False) -> float | None:
+        """Seconds until the next pass is wanted; None while pushing is stopped (token refused).
+        A kick (a visit ended) makes it due now unless the client is backing off."""
+        if self._status.stopped:
+            return None
+        if kicked and self._status.failures == 0:
+            return 0.0
+        return max(0.0, self._due_at - self._monotonic())
+
+    def backoff_s(self, failures: int) -> float:
+        """Full jitter: anywhere between 0 and the exponential step, capped at ten minutes."""
+        return self._random() * min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(failures, 30))
+
+    # -- one pass ------------------------------------------------------------------------
+
+    def run_pass(self) -> SyncStatus:
+        """Push everything pending, check the central's progress, send a heartbeat. Network and
+        server faults end the pass and are in the status it returns; it never raises for them
+        (a fault of the kiosk's own store does raise)."""
+        started = self._clock()
+        skew = self._status.clock_skew_s
+        try:
+            skew = self._push_all(skew)
+            skew = self._heartbeat(skew)
+        except PassFailed as failure:
+            return self._failed(failure, started, skew)
+        failures = 0
+        self._due_at = self._monotonic() + self.interval_s
+        return self._finish(started, skew, online=True, last_success_at=utc_text(started), last_error=None,
+                            failures=failures, stopped=False)
+
+    def _push_all(self, skew: float | None) -> float | None:
+        resent_stores: set[str] = set()
+        while True:
+            records = self.store.outbox_pending(self.batch_records)
+            if records:
+                answer, skew = self._push(records)
+                # A batch answer speaks only for the stores in that batch.
+                progress, complete, more = answer.stores, False, len(records) == self.batch_records
+            else:
+                state, skew = self._request("GET", SYNC_STATE_PATH, None, SyncState)
+                progress, complete, more = state.stores, True, False
+            behind = self._resend_what_the_central_lost(progress, complete, resent_stores)
+            if not (more or behind):
+                return skew
+
+    def _push(self, records) -> tuple[BatchAnswer, float | None]:
+        wire = [record_to_wire(record) for record in records]
+        body = self._batch_body(wire)
+        while len(body) > MAX_BATCH_BYTES and len(wire) > 1:  # large ideas: fewer per batch
+            wire = wire[: len(wire) // 2]
+            body = self._batch_body(wire)
+        ids = [values["id"] for values in wire]
+        try:
+            answer, skew = self._request("POST", RECORDS_PATH, body, BatchAnswer, sent_ids=ids)
+        except PassFailed as failure:
+            self.store.mark_failed(ids, failure.words)
+            raise
+        sent = [result.id for result in answer.results if result.outcome in (Outcome.ACCEPTED, Outcome.DUPLICATE)]
+        self.store.mark_sent(sent)
+        for result in answer.results:
+            if result.outcome is Outcome.REJECTED:
+                self.store.quarantine(result.id, f"{result.code.value if result.code else 'rejected'}: "
+                                                 f"{result.message or ''}".strip())
+        return answer, skew
+
+    def _batch_body(self, wire: list[dict]) -> bytes:
+        envelope = {"protocol": 1, "kiosk_id": self.kiosk_id, "sent_at": utc_text(self._clock()), "records": wire}
+        return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def _resend_what_the_central_lost(self, progress, complete: bool, resent_stores: set[str]) -> bool:
+        """The central restored from an older backup has fewer records than it acknowledged:
+        send again everything after its contiguous seq (once per store and pass; what it still
+        has comes back as duplicates). `complete`: `progress` lists every store the central
+        has of this kiosk, so a store missing from it is one the central lost entirely.
+        True when something went back into the outbox."""
+        central = {store.store_id: store for store in progress}
+        counts = self.store.sent_counts()
+        behind = False
+        for store_id, highest_sent in self.store.sent_progress().items():
+            known = central.get(store_id)
+            if store_id in resent_stores or (known is None and not complete):
+                continue
+            contiguous, has = (known.contiguous_seq, known.count) if known else (0, 0)
+            # Gaps the central can never fill (records lost with a damaged store) keep its
+            # contiguous seq low for good; the count says whether anything is really missing.
+            if contiguous < highest_sent and has < counts.get(store_id, 0):
+                resent_stores.add(store_id)
+                behind |= self.store.resend_after(store_id, contiguous) > 0
+        return behind
+
+    def _heartbeat(self, skew: float | None) -> float | None:
+        health = self.store.health()
+        outbox = health["outbox"]
+        beat = Heartbeat(kiosk_id=self.kiosk_id, kiosk_time=utc_text(self._clock()), app_version=self.app_version,
+                         content_version=self.content_version() or "", store_id=health.get("store_id"),
+                         outbox_depth=outbox.get("pending", 0), quarantined=outbox.get("quarantined", 0),
+                         last_visitor_touch=self.store.last_visitor_touch(), restarts=self.restarts,
+                         uptime_s=round(max(0.0, self._monotonic() - self._started), 1), clock_skew_s=skew)
+        _, skew = self._request("POST", HEARTBEAT_PATH, beat.model_dump_json().encode(), HeartbeatAnswer)
+        return skew
+
+    # -- one request ---------------------------------------------------------------------
+
+    def _request(self, method: str, path: str, body: bytes | None, answer_model, *, sent_ids=None):
+        """Send one request; the answer as `answer_model` and the skew it showed, or PassFailed."""
+        import requests  # the caller's session is a requests.Session; only its errors are needed
+
+        headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        sent_at = self._clock()
+        try:
+            response = self.session.request(method, self.base_url + path, data=body, headers=headers,
+                                            timeout=self.timeouts, allow_redirects=False, stream=True)
+            try:
+                content = self._read_body(response)
+            finally:
+                response.close()
+        except requests.exceptions.ConnectTimeout:
+            raise PassFailed(f"Zentrale nicht erreichbar: keine Verbindung nach {self.timeouts[0]:g} s "
+                             f"({self.base_url})") from None
+        except requests.exceptions.ReadTimeout:
+            raise PassFailed(f"Zentrale antwortet nicht: keine Antwort nach {self.timeouts[1]:g} s") from None
+        except requests.exceptions.ConnectionError as error:
+            raise PassFailed(f"Zentrale nicht erreichbar ({self.base_url}): {_reason(error)}") from None
+        except requests.exceptions.RequestException as error:
+            raise PassFailed(f"Verbindung zur Zentrale gestört: {_reason(error)}") from None
+        received_at = self._clock()
+        content_type = response.headers.get("Content-Type")
+        status = response.status_code
+        if status == 200:
+            try:
+                if sent_ids is not None:
+                    answer = read_batch_answer(content_type, content, sent_ids)
+                else:
+                    answer = read_answer(answer_model, content_type, content)
+            except NotAnAnswer as error:
+                raise PassFailed(f"Antwort kommt nicht von der Zentrale (WLAN-Anmeldeseite oder Proxy "
+                                 f"dazwischen?): {error}") from None
+            return answer, _skew(sent_at, received_at, answer.server_time)
+        raise self._refusal(status, response.headers, content_type, content)
+
+    def _read_body(self, response) -> bytes:
+        # A read timeout bounds each wait for bytes; this bounds the whole answer, so a portal
+        # that drips a page forever cannot hold the pass (and its memory) open.
+        deadline = self._monotonic() + self.timeouts[1]
+        chunks, size = [], 0
+        for chunk in response.iter_content(64 * 1024):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise PassFailed(f"Antwort der Zentrale zu groß (über {MAX_ANSWER_BYTES // 1024 // 1024} MB): "
+                                 f"kommt sie wirklich von der Zentrale?")
+            if self._monotonic() > deadline:
+                raise PassFailed(f"Antwort der Zentrale kam nicht in {self.timeouts[1]:g} s vollständig an")
+        return b"".join(chunks)
+
+    def _refusal(self, status: int, headers, content_type, content: bytes) -> PassFailed:
+        error = read_error(content_type, content)
+        said = f": {error.error.message}" if error else ""
+        if status in (401, 403):
+            return PassFailed(f"Die Zentrale lehnt das Token dieses Kiosks ab ({status}{said}). Senden angehalten: "
+                              f"[sync] token in der config.toml prüfen (kiosk-central add-kiosk "
+                              f"{self.kiosk_id}), dann den Kiosk neu starten.", stop=True)
+        retry_after = _retry_after_s(headers.get("Retry-After"), self._clock())
+        if status in (429, 503):
+            return PassFailed(f"Zentrale ausgelastet ({status}){said}", retry_after_s=retry_after)
+        if 300 <= status < 400:
+            return PassFailed(f"Umleitung ({status}) nach {headers.get('Location', '?')} statt einer Antwort der "
+                              f"Zentrale (WLAN-Anmeldeseite?)", retry_after_s=retry_after)
+        if status >= 500:
+            return PassFailed(f"Fehler in der Zentrale ({status}){said}", retry_after_s=retry_after)
+        return PassFailed(f"Die Zentrale nimmt die Sendung nicht an ({status}){said}", retry_after_s=retry_after)
+
+    # -- the outcome -----------------------------------------------------------------------
+
+    def _failed(self, failure: PassFailed, started: dt.datetime, skew: float | None) -> SyncStatus:
+        if failure.stop:
+            self.store.add_alert("sync_token_refused", failure.words)
+            return self._finish(started, skew, online=True, last_error=failure.words, stopped=True,
+                                failures=self._status.failures + 1, next_attempt_at=None)
+        failures = self._status.failures + 1
+        delay = self.backoff_s(failures)
+        if failure.retry_after_s is not None:
+            delay = max(delay, min(failure.retry_after_s, BACKOFF_CAP_S))
+        self._due_at = self._monotonic() + delay
+        return self._finish(started, skew, online=False, last_error=failure.words, failures=failures,
+                            next_attempt_at=utc_text(self._clock() + dt.timedelta(seconds=delay)))
+
+    def _finish(self, started: dt.datetime, skew: float | None, **changes) -> SyncStatus:
+        outbox = self.store.health()["outbox"]
+        if "next_attempt_at" not in changes:
+            changes["next_attempt_at"] = utc_text(self._clock() + dt.timedelta(seconds=self.interval_s))
+        values = {**self._status.as_dict(), "configured": True, "last_attempt_at": utc_text(started),
+                  "clock_skew_s": skew, "pending": outbox.get("pending", 0),
+                  "quarantined": outbox.get("quarantined", 0), **changes}
+        self._status = SyncStatus(**values)
+        self.store.save_sync_status(self._status.as_dict())
+        return self._status
+
+
+def _skew(sent_at: dt.datetime, received_at: dt.datetime, server_time: str) -> float:
+    """Kiosk clock minus the central's, taking the server's clock as read halfway through."""
+    midpoint = sent_at + (received_at - sent_at) / 2
+    return round((midpoint - parse_utc(server_time)).total_seconds(), 3)
+
+
+def _retry_after_s(value: str | None, now: dt.datetime) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def _reason(error: Exception) -> str:
+    text = str(error)
+    for marker, words in (("Connection refused", "Verbindung abgelehnt (läuft die Zentrale?)"),
+                          ("Name or service not known", "Name nicht auflösbar (DNS)"),
+                          ("Temporary failure in name resolution", "Name nicht auflösbar (DNS, offline?)"),
+                          ("Network is unreachable", "Netz nicht erreichbar (offline?)"),
+                          ("No route to host", "kein Weg zum Rechner (offline?)"),
+                          ("RemoteDisconnected", "Verbindung ohne Antwort geschlossen"),
+                          ("Connection reset", "Verbindung abgebrochen"),
+                          ("CERTIFICATE_VERIFY_FAILED", "TLS-Zertifikat ungültig")):
+        if marker in text:
+            return words
+    return text[:200]
