@@ -12,8 +12,8 @@ import pytest
 
 from sync.client import CONNECT_TIMEOUT_S, READ_TIMEOUT_S
 
-from .fault_proxy import FaultProxy
-from .helpers import add_votes, central_ids, client_for, fixed_clock, open_store, pending
+from fault_proxy import FaultProxy
+from sync_helpers import add_votes, central_ids, client_for, fixed_clock, open_store, pending
 
 
 @pytest.fixture

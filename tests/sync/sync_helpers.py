@@ -50,3 +50,34 @@ def fixed_clock(moment: dt.datetime):
     """A kiosk clock stuck at `moment` plus real elapsed time (a kiosk whose clock is wrong)."""
     offset = moment - dt.datetime.now(dt.timezone.utc)
     return lambda: dt.datetime.now(dt.timezone.utc) + offset
+
+
+def fill_backlog(path: Path, count: int, *, kiosk_id: str = "kiosk-01") -> list[str]:
+    """A store with `count` pending votes, written in one transaction (a backlog of months;
+    appending them one by one, each synced to disk, would take minutes). The store makes its
+    own schema first; the rows are what Store.append would have written."""
+    import json
+    import sqlite3
+
+    from kiosk.core.clock import utc_now, utc_text
+    from kiosk.store.rows import INSERT_RECORD, insert_values
+
+    with open_store(path, kiosk_id) as store:
+        store_id, boot_id, first = store.store_id, store.boot_id, store.health()["last_seq"] + 1
+    now = utc_text(utc_now())
+    ids = [str(uuid.uuid4()) for _ in range(count)]
+    payload = json.dumps({"answers": ["ja"], "layer": "de"})
+    rows = [insert_values({"id": record_id, "kiosk_id": kiosk_id, "store_id": store_id, "seq": first + n,
+                           "boot_id": boot_id, "session_id": f"s{(first + n) // 4}", "kind": "vote",
+                           "exhibit_id": "e1", "poll_id": "p1", "question_version": "q1", "content_version": "c1",
+                           "payload": payload, "flags": "[]", "created_at": now})
+            for n, record_id in enumerate(ids)]
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(INSERT_RECORD, rows)
+        conn.executemany("INSERT INTO outbox (record_id) VALUES (?)", [(record_id,) for record_id in ids])
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return ids
