@@ -1,5 +1,194 @@
-"""`kiosk-central`: placeholder until the central's commands land."""
+"""`kiosk-central`: serve the central, manage kiosk tokens, export what every kiosk sent.
+
+Exit codes: 0 ok, 1 a problem (the kiosk exists already, unknown kiosk, the database cannot
+be opened), 2 a usage or settings error. Errors are printed as one message, never a traceback.
+Heavy imports (FastAPI, uvicorn, the export) happen inside the commands, so --help is quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from kiosk.core.errors import KioskError
+
+from .config import DEFAULT_PATH, load_settings
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# A kiosk's id as the wire allows it (sync.protocol.ID_PATTERN).
+KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
-def main(argv=None) -> int:
-    raise SystemExit("kiosk-central: not built yet")
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except KioskError as error:
+        print(f"kiosk-central: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk-central", description="The StadtLABOR central: the store every kiosk syncs into.",
+        epilog="Exit codes: 0 ok, 1 problem, 2 usage or settings error. docs/central.md has the details.")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    serve = commands.add_parser(
+        "serve", help="run the central's web service (the kiosks' sync API)",
+        description="Serve the sync API (POST /api/v1/records, GET /api/v1/sync-state, POST /api/v1/heartbeat) "
+                    "and its OpenAPI at /docs and /openapi.json. SIGTERM or Ctrl+C stop it; a push in progress "
+                    "is either committed whole or not at all.",
+        epilog="Exit codes: 0 stopped, 1 the database cannot be opened or the port is taken, 2 settings error.")
+    _add_config(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 "
+                       "for every interface, behind a TLS proxy)")
+    serve.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
+    serve.set_defaults(handler=cmd_serve)
+
+    add = commands.add_parser(
+        "add-kiosk", help="register a kiosk and print its new token",
+        description="Register KIOSK_ID (the kiosk's [kiosk] id) and print a new token for its [sync] token. The "
+                    "token is printed once, alone on the last line; the central keeps only its SHA-256 hash.",
+        epilog="Exit codes: 0 added, 1 the kiosk exists with a valid token (use --rotate), 2 usage or settings "
+               "error.")
+    _add_config(add)
+    add.add_argument("kiosk_id", metavar="KIOSK_ID", type=_kiosk_id, help="the kiosk's [kiosk] id")
+    add.add_argument("--rotate", action="store_true", help="replace the token of a kiosk that has one (the old "
+                     "token stops working at once)")
+    add.set_defaults(handler=cmd_add_kiosk)
+
+    revoke = commands.add_parser(
+        "revoke-kiosk", help="revoke a kiosk's token (its pushes are refused from then on)",
+        description="Revoke KIOSK_ID's token: the central answers its pushes with 403, and the kiosk stops "
+                    "pushing and alerts staff. Its records stay. add-kiosk --rotate gives it a new token.",
+        epilog="Exit codes: 0 revoked (or revoked already), 1 unknown kiosk, 2 usage or settings error.")
+    _add_config(revoke)
+    revoke.add_argument("kiosk_id", metavar="KIOSK_ID", type=_kiosk_id, help="the kiosk's [kiosk] id")
+    revoke.set_defaults(handler=cmd_revoke_kiosk)
+
+    listing = commands.add_parser(
+        "list-kiosks", help="list the kiosks: added, revoked, last heartbeat, records",
+        description="One line per kiosk: id, when it was added, when revoked (or -), its last heartbeat (or -), "
+                    "and how many records the central has from it. Times are UTC.",
+        epilog="Exit codes: 0 listed, 1 the database cannot be opened, 2 usage or settings error.")
+    _add_config(listing)
+    listing.set_defaults(handler=cmd_list_kiosks)
+
+    from .export import add_export_command
+
+    add_export_command(commands, _add_config)
+    return parser
+
+
+def _add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=DEFAULT_PATH, metavar="PATH",
+                        help="central settings (default: ./central.toml; the defaults when it does not exist)")
+
+
+def _settings(args):
+    # An explicit --config must exist; the default may be missing (then the defaults hold).
+    return load_settings(args.config, must_exist=args.config != DEFAULT_PATH)
+
+
+def _kiosk_id(text: str) -> str:
+    if not KIOSK_ID.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a kiosk id: letters, digits, '_', '.' and '-', "
+                                         "starting with a letter or digit, at most 64 characters")
+    return text
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port; give a number from 1 to 65535")
+    return int(text)
+
+
+def _open_db(settings):
+    from .db import CentralDb
+
+    return CentralDb.open(settings.db)
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    settings = _settings(args)
+    # Opened (and migrated) once here, before the port is taken: a wrong db path is a clear
+    # error with exit 1, not a traceback from the server's start-up.
+    db = _open_db(settings)
+    try:
+        app = create_app(settings, db)
+        server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info",
+                                               access_log=False, timeout_graceful_shutdown=10))
+        print(f"kiosk-central: serving {settings.db} at http://{args.host}:{args.port} (API docs at /docs)",
+              flush=True)
+        server.run()
+        if not server.started:
+            print(f"kiosk-central: could not listen on {args.host}:{args.port} (taken, or not this machine's "
+                  "address?); pick another --port or --host", file=sys.stderr)
+            return EXIT_PROBLEM
+    finally:
+        db.close()
+    return EXIT_OK
+
+
+def cmd_add_kiosk(args) -> int:
+    from kiosk.core.clock import utc_now, utc_text
+
+    from .tokens import new_token, token_hash
+
+    db = _open_db(_settings(args))
+    try:
+        token = new_token()
+        db.add_kiosk(args.kiosk_id, token_hash(token), utc_text(utc_now()), rotate=args.rotate)
+    finally:
+        db.close()
+    print(f"kiosk '{args.kiosk_id}' {'has a new token' if args.rotate else 'added'}; put this token into "
+          "[sync] token of its config.toml (it is shown only now):")
+    print(token)
+    return EXIT_OK
+
+
+def cmd_revoke_kiosk(args) -> int:
+    from kiosk.core.clock import utc_now, utc_text
+
+    db = _open_db(_settings(args))
+    try:
+        changed = db.revoke_kiosk(args.kiosk_id, utc_text(utc_now()))
+    finally:
+        db.close()
+    print(f"kiosk '{args.kiosk_id}' {'revoked' if changed else 'was revoked already'}; its pushes are refused "
+          "(add-kiosk --rotate gives it a new token)")
+    return EXIT_OK
+
+
+def cmd_list_kiosks(args) -> int:
+    db = _open_db(_settings(args))
+    try:
+        rows = db.list_kiosks()
+    finally:
+        db.close()
+    if not rows:
+        print("no kiosks yet; kiosk-central add-kiosk KIOSK_ID adds one")
+        return EXIT_OK
+    header = ("kiosk", "added", "revoked", "last heartbeat", "records")
+    lines = [(r.kiosk_id, r.added_at, r.revoked_at or "-", r.last_heartbeat or "-", str(r.records)) for r in rows]
+    widths = [max(len(line[i]) for line in (header, *lines)) for i in range(len(header))]
+    for line in (header, *lines):
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

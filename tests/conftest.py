@@ -83,3 +83,13 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 _UI_COUNT = pytest.StashKey[int]()
+
+
+@pytest.fixture
+def central(tmp_path):
+    """The real central (`kiosk-central serve`) on a free port of 127.0.0.1, its database and
+    settings in tmp_path/central; stopped after the test (tests/central_server.py)."""
+    from central_server import running_central
+
+    with running_central(tmp_path) as server:
+        yield server

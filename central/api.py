@@ -1,0 +1,104 @@
+"""The sync API a kiosk talks to (sync/protocol.py is the wire; this is the central's side).
+
+Endpoints are plain `def`: FastAPI runs them, and the token lookup, in its threadpool, so
+SQLite never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from kiosk.core.clock import utc_now, utc_text
+from sync.protocol import (
+    HEARTBEAT_PATH,
+    RECORDS_PATH,
+    SYNC_STATE_PATH,
+    Batch,
+    BatchAnswer,
+    ErrorAnswer,
+    Heartbeat,
+    HeartbeatAnswer,
+    RecordResult,
+    StoreProgress,
+    SyncState,
+    parse_utc,
+)
+
+from .answers import Refusal, json_response
+from .batches import sort_records
+from .db import CentralDb
+from .tokens import token_hash
+
+router = APIRouter()
+bearer = HTTPBearer(auto_error=False, description="The kiosk's token from `kiosk-central add-kiosk`.")
+
+_ERRORS = {status: {"model": ErrorAnswer, "description": words} for status, words in (
+    (401, "No token, or one the central does not know"),
+    (403, "The token was revoked, or the body names another kiosk"),
+    (413, "The body is over 2 MiB, or the batch has over 1000 records"),
+    (415, "The body is not sent as application/json"),
+    (422, "The body is not JSON, or not the envelope (the message names the field)"),
+    (429, "Too many pushes at once; try again after Retry-After seconds"),
+)}
+
+
+def _db(request: Request) -> CentralDb:
+    return request.app.state.db
+
+
+def token_kiosk(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> str:
+    """The kiosk the request's Bearer token belongs to, or a 401/403 Refusal."""
+    if credentials is None:
+        raise Refusal(401, "no_token", "send the kiosk's token as 'Authorization: Bearer <token>' (kiosk-central "
+                      "add-kiosk KIOSK_ID makes one; it goes into [sync] token of the kiosk's config)",
+                      {"WWW-Authenticate": "Bearer"})
+    owner = _db(request).token_owner(token_hash(credentials.credentials))
+    if owner is None:
+        raise Refusal(401, "unknown_token", "the central does not know this token; check [sync] token in the "
+                      "kiosk's config (kiosk-central add-kiosk --rotate KIOSK_ID makes a new one)",
+                      {"WWW-Authenticate": "Bearer"})
+    if owner.revoked:
+        raise Refusal(403, "revoked", f"the token of kiosk '{owner.kiosk_id}' was revoked; the kiosk stops "
+                      "pushing until staff give it a new one (kiosk-central add-kiosk --rotate)")
+    return owner.kiosk_id
+
+
+def _same_kiosk(named: str, kiosk_id: str) -> None:
+    if named != kiosk_id:
+        raise Refusal(403, "wrong_kiosk", f"kiosk_id: '{named}' is not the kiosk this token belongs to "
+                      f"('{kiosk_id}'); check [kiosk] id and [sync] token in the kiosk's config")
+
+
+@router.post(RECORDS_PATH, response_model=BatchAnswer, responses=_ERRORS,
+             summary="Push a batch of records; each is accepted, a duplicate, or rejected alone")
+def push_records(batch: Batch, request: Request, kiosk_id: str = Depends(token_kiosk)):
+    _same_kiosk(batch.kiosk_id, kiosk_id)
+    items = sort_records(kiosk_id, batch.records)
+    received_at = utc_text(utc_now())
+    results, progress = _db(request).store_batch(kiosk_id, items, received_at)
+    answer = BatchAnswer(
+        server_time=utc_text(utc_now()),
+        results=[RecordResult(id=r.record_id, outcome=r.outcome, code=r.code, message=r.message) for r in results],
+        stores=[StoreProgress(store_id=p.store_id, contiguous_seq=p.contiguous_seq, count=p.count) for p in progress],
+    )
+    return json_response(answer)
+
+
+@router.get(SYNC_STATE_PATH, response_model=SyncState, responses=_ERRORS,
+            summary="How far the central has each store of the token's kiosk")
+def sync_state(request: Request, kiosk_id: str = Depends(token_kiosk)):
+    stores = [StoreProgress(store_id=p.store_id, contiguous_seq=p.contiguous_seq, count=p.count)
+              for p in _db(request).progress(kiosk_id)]
+    return json_response(SyncState(server_time=utc_text(utc_now()), kiosk_id=kiosk_id, stores=stores))
+
+
+@router.post(HEARTBEAT_PATH, response_model=HeartbeatAnswer, responses=_ERRORS,
+             summary="Report the kiosk's health; the latest is kept per kiosk")
+def heartbeat(beat: Heartbeat, request: Request, kiosk_id: str = Depends(token_kiosk)):
+    _same_kiosk(beat.kiosk_id, kiosk_id)
+    now = utc_now()
+    # Positive: the kiosk's clock is ahead of the central's.
+    skew_s = (parse_utc(beat.kiosk_time) - now).total_seconds()
+    _db(request).record_heartbeat(kiosk_id, utc_text(now), beat.kiosk_time, skew_s, beat.model_dump(mode="json"))
+    return json_response(HeartbeatAnswer(server_time=utc_text(utc_now()), kiosk_id=kiosk_id))

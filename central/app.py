@@ -1,0 +1,94 @@
+"""The central's web app: `create_app(settings)` gives the FastAPI app `serve` runs.
+
+Every answer is JSON with the central's clock, errors included (answers.py): FastAPI's own
+error shapes ({"detail": ...}) are replaced by ErrorAnswer, so a kiosk reads one shape for
+every refusal. Nothing a client sends may end in a 5xx; a 500 here is a bug, logged as one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from sync.protocol import MAX_BATCH_RECORDS, RECORDS_PATH
+
+from . import __doc__ as central_doc
+from .answers import Refusal, error_response
+from .api import router
+from .config import Settings
+from .db import CentralDb
+from .gate import PushGate
+
+log = logging.getLogger("central")
+
+_HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+
+
+def create_app(settings: Settings, db: CentralDb | None = None) -> FastAPI:
+    """The app over the database of `settings` (or `db`), opened when the app starts and
+    closed when it stops."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        app.state.db = db or CentralDb.open(settings.db)
+        try:
+            yield
+        finally:
+            if db is None:
+                app.state.db.close()
+
+    app = FastAPI(title="StadtLABOR central", version="1", description=central_doc, lifespan=lifespan)
+    app.state.settings = settings
+    app.include_router(router)
+    app.add_exception_handler(Refusal, _refusal)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(Exception, _bug)
+    app.add_middleware(PushGate, max_concurrent_pushes=settings.max_concurrent_pushes,
+                       retry_after_s=settings.retry_after_s)
+    return app
+
+
+async def _refusal(request: Request, refusal: Refusal):
+    return refusal.response()
+
+
+async def _invalid_request(request: Request, error: RequestValidationError):
+    problems = error.errors()
+    for problem in problems:
+        if problem["type"] == "json_invalid":
+            where = problem.get("ctx", {}).get("error", "")
+            return error_response(422, "not_json", f"the body is not valid JSON ({where})".replace(" ()", ""))
+    for problem in problems:
+        if problem["type"] == "too_long" and tuple(problem["loc"]) == ("body", "records") \
+                and request.url.path == RECORDS_PATH:
+            return error_response(413, "too_many_records", f"records: a batch holds at most {MAX_BATCH_RECORDS} "
+                                  "records; send the rest in the next batch")
+    return error_response(422, "invalid", _words(problems))
+
+
+def _words(problems: list[dict], limit: int = 5) -> str:
+    """The errors as one line: `field.path: what is wrong; ...` (the body's own name left out)."""
+    parts = []
+    for problem in problems[:limit]:
+        loc = [str(part) for part in problem["loc"]]
+        if loc and loc[0] == "body":
+            loc = loc[1:]
+        parts.append(f"{'.'.join(loc) or 'the body'}: {problem['msg']}")
+    more = len(problems) - limit
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+async def _http_error(request: Request, error: HTTPException):
+    code = _HTTP_CODES.get(error.status_code, f"http_{error.status_code}")
+    return error_response(error.status_code, code, str(error.detail), getattr(error, "headers", None))
+
+
+async def _bug(request: Request, error: Exception):
+    log.exception("bug: %s %s failed", request.method, request.url.path)
+    return error_response(500, "internal_error", "the central failed on this request (a bug; its log has the "
+                          "details); the kiosk tries again later")

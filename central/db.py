@@ -1,0 +1,558 @@
+"""The central's database: all of its SQL, in this one module.
+
+SQLite by default; PostgreSQL (psycopg 3) comes behind the same class when one file is no
+longer enough, so nothing outside this module writes SQL or knows which database it is.
+
+Durability: WAL with synchronous=FULL. A batch's answer tells the kiosk which records it may
+mark sent, and a sent record's free text is later redacted on the kiosk: an acknowledged
+record must survive a power cut of the central, so each commit waits for the disk (one fsync
+per batch of up to 1000 records, not per record). NORMAL could lose the last commits on power
+loss while the kiosks believe them delivered.
+
+Concurrency: ONE write connection, serialised by a lock in the process, and every write is a
+BEGIN IMMEDIATE transaction; a command in another process (add-kiosk during serve) waits on
+busy_timeout. Reads (tokens, sync state, exports) use a connection per thread, which WAL lets
+read beside the writer. So concurrent kiosks never see "database is locked".
+
+Schema: only through the sqlite-utils migrations below; an applied migration is never edited
+(a central in use has run it already); every change is a new `m00N_...` function after them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from kiosk.core.records import RECORD_FIELDS, Flag, Kind, Record
+from sync.protocol import Outcome, RejectCode
+
+from .errors import CentralDbError, KioskExistsError, UnknownKioskError
+
+migrations = Migrations("stadtlabor_central")
+
+# "SLCS" (StadtLABOR central store) in the header: the file is recognised as the central's.
+APPLICATION_ID = 0x534C4353
+
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    # The record's fields as the kiosk's store keeps them (payload and flags as JSON text),
+    # written out rather than built from RECORD_FIELDS: this migration must stay as it ran even
+    # when the record's shape grows (a new field is a new migration; a test compares the two).
+    # (kiosk_id, store_id, seq) and not (store_id, seq) is unique: kiosks cloned from one
+    # SD-card image share a store_id until their stores are remade.
+    db.execute(
+        """
+        CREATE TABLE records (
+            id TEXT NOT NULL,
+            kiosk_id TEXT NOT NULL,
+            store_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            boot_id TEXT NOT NULL,
+            session_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            exhibit_id TEXT,
+            poll_id TEXT,
+            question_version TEXT,
+            content_version TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            flags TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT 'kiosk',
+            received_at TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            UNIQUE (id),
+            UNIQUE (kiosk_id, store_id, seq)
+        )
+        """
+    )
+    db.execute("CREATE INDEX records_created ON records (created_at)")
+    db.execute("CREATE INDEX records_poll ON records (poll_id, question_version)")
+    # A record that was refused still fills its place in the kiosk's sequence: the kiosk
+    # quarantines it and never sends it again, so without this the central's contiguous seq
+    # would stop at it for ever.
+    db.execute(
+        """
+        CREATE TABLE rejections (
+            kiosk_id TEXT NOT NULL,
+            store_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            record_id TEXT NOT NULL,
+            code TEXT NOT NULL,
+            message TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (kiosk_id, store_id, seq)
+        ) WITHOUT ROWID
+        """
+    )
+    # Kept up to date inside each batch's transaction, so that no request counts the records.
+    db.execute(
+        """
+        CREATE TABLE progress (
+            kiosk_id TEXT NOT NULL,
+            store_id TEXT NOT NULL,
+            contiguous_seq INTEGER NOT NULL DEFAULT 0,
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (kiosk_id, store_id)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE kiosks (
+            kiosk_id TEXT PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            added_at TEXT NOT NULL,
+            token_made_at TEXT NOT NULL,
+            revoked_at TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE heartbeats (
+            kiosk_id TEXT PRIMARY KEY,
+            received_at TEXT NOT NULL,
+            kiosk_time TEXT NOT NULL,
+            clock_skew_s REAL NOT NULL,
+            heartbeat TEXT NOT NULL
+        )
+        """
+    )
+    # What citizens said is evidence: the database itself refuses to change or delete it. A
+    # later redaction of free text at the central comes as a migration that says so.
+    db.execute(
+        """
+        CREATE TRIGGER records_never_deleted BEFORE DELETE ON records
+        BEGIN
+            SELECT RAISE(ABORT, 'records are never deleted');
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER records_immutable BEFORE UPDATE ON records
+        BEGIN
+            SELECT RAISE(ABORT, 'records are immutable');
+        END
+        """
+    )
+    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+# -- opening -----------------------------------------------------------------------------------
+
+BUSY_TIMEOUT_MS = 10_000
+# What the central sets, and what reading each pragma back must give.
+REQUIRED_PRAGMAS = {"journal_mode": ("wal", "wal"), "synchronous": ("FULL", 2),
+                    "busy_timeout": (str(BUSY_TIMEOUT_MS), BUSY_TIMEOUT_MS)}
+SIDE_FILES = ("-wal", "-shm", "-journal")
+# How far ahead one look for the next stored seqs goes when the contiguous seq advances.
+_ADVANCE_WINDOW = 1000
+
+_RECORD_COLUMNS = (*RECORD_FIELDS, "source", "received_at", "fingerprint")
+_INSERT_RECORD = (f"INSERT INTO records ({', '.join(_RECORD_COLUMNS)}) "
+                  f"VALUES ({', '.join('?' for _ in _RECORD_COLUMNS)}) ON CONFLICT DO NOTHING")
+_STORE_AT, _SEQ_AT = RECORD_FIELDS.index("store_id"), RECORD_FIELDS.index("seq")
+_SELECT_RECORD = f"SELECT {', '.join(RECORD_FIELDS)}, source, received_at FROM records"
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # Autocommit mode: every transaction here is an explicit BEGIN IMMEDIATE ... COMMIT.
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return conn
+
+
+def _set_pragmas(conn: sqlite3.Connection, path: Path) -> None:
+    for name, (value, _expected) in REQUIRED_PRAGMAS.items():
+        conn.execute(f"PRAGMA {name} = {value}").fetchall()
+    for name, (value, expected) in REQUIRED_PRAGMAS.items():
+        got = conn.execute(f"PRAGMA {name}").fetchone()[0]
+        if got != expected:
+            raise CentralDbError(f"{path}: SQLite did not take PRAGMA {name} = {value} (it reads back {got!r}); "
+                                 "put the database on a local disk (WAL does not work on network shares)")
+
+
+def _check_is_central(conn: sqlite3.Connection, path: Path) -> None:
+    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if application_id == APPLICATION_ID or not tables:
+        return
+    raise CentralDbError(f"{path}: not the central's database (another program's, or a kiosk's store?); it was "
+                         "left as it is. Set [central] db in central.toml to the central's file, or to a new one")
+
+
+# -- what goes in ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Candidate:
+    """A record that passed its checks: its stored values by column and its fingerprint."""
+
+    values: dict
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A record refused before the database saw it; `store_id` and `seq` are None where they
+    could not be read (then it fills no place)."""
+
+    record_id: str
+    store_id: str | None
+    seq: int | None
+    code: RejectCode
+    message: str
+
+
+@dataclass(frozen=True)
+class Result:
+    record_id: str
+    outcome: Outcome
+    code: RejectCode | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    store_id: str
+    contiguous_seq: int
+    count: int
+
+
+@dataclass(frozen=True)
+class KioskRow:
+    kiosk_id: str
+    added_at: str
+    revoked_at: str | None
+    last_heartbeat: str | None
+    records: int
+
+
+@dataclass(frozen=True)
+class TokenOwner:
+    kiosk_id: str
+    revoked: bool
+
+
+# -- the database ------------------------------------------------------------------------------
+
+class CentralDb:
+    """Open with `CentralDb.open(path)`; see the module docstring for the guarantees."""
+
+    def __init__(self, path: Path, writer: sqlite3.Connection):
+        self.path = path
+        self._writer = writer
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, path: Path | str) -> CentralDb:
+        """The central's database at `path`, made (and migrated) when needed."""
+        path = Path(path)
+        if path.is_dir():
+            raise CentralDbError(f"{path} is a folder; [central] db must name a file, e.g. {path / 'central.sqlite3'}")
+        if not path.parent.is_dir():
+            raise CentralDbError(f"{path}: the folder {path.parent} does not exist; create it or change [central] db")
+        try:
+            conn = _connect(path)
+            try:
+                _check_is_central(conn, path)
+                _set_pragmas(conn, path)
+                conn.execute("PRAGMA foreign_keys = ON")
+                migrations.apply(Database(conn))
+            except BaseException:
+                conn.close()
+                raise
+        except sqlite3.DatabaseError as error:
+            raise CentralDbError(f"{path}: cannot open the central's database: {error}; check the file and "
+                                 "its folder's permissions (SQLite writes -wal and -shm files beside it)") from None
+        return cls(path, conn)
+
+    def close(self) -> None:
+        with self._write_lock:
+            self._writer.close()
+        with self._readers_lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
+
+    def _reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path)
+            conn.execute("PRAGMA query_only = ON")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def _write(self):
+        return _WriteTransaction(self._writer, self._write_lock)
+
+    # -- kiosks --------------------------------------------------------------------------------
+
+    def add_kiosk(self, kiosk_id: str, token_hash: str, now: str, *, rotate: bool = False) -> None:
+        """Give `kiosk_id` the token of `token_hash`. A known kiosk with a valid token is refused
+        unless `rotate`; a revoked kiosk gets its new token (and is valid again) either way."""
+        with self._write() as conn:
+            row = conn.execute("SELECT revoked_at FROM kiosks WHERE kiosk_id = ?", (kiosk_id,)).fetchone()
+            if row is None:
+                conn.execute("INSERT INTO kiosks (kiosk_id, token_hash, added_at, token_made_at) VALUES (?, ?, ?, ?)",
+                             (kiosk_id, token_hash, now, now))
+                return
+            if row[0] is None and not rotate:
+                raise KioskExistsError(f"kiosk '{kiosk_id}' exists already and its token is valid; pass --rotate to "
+                                       "replace its token (the old one stops working at once), or revoke-kiosk it")
+            conn.execute("UPDATE kiosks SET token_hash = ?, token_made_at = ?, revoked_at = NULL WHERE kiosk_id = ?",
+                         (token_hash, now, kiosk_id))
+
+    def revoke_kiosk(self, kiosk_id: str, now: str) -> bool:
+        """Revoke the kiosk's token; False when it was revoked already."""
+        with self._write() as conn:
+            row = conn.execute("SELECT revoked_at FROM kiosks WHERE kiosk_id = ?", (kiosk_id,)).fetchone()
+            if row is None:
+                raise UnknownKioskError(f"no kiosk '{kiosk_id}' at this central; list-kiosks shows the known ones")
+            if row[0] is not None:
+                return False
+            conn.execute("UPDATE kiosks SET revoked_at = ? WHERE kiosk_id = ?", (now, kiosk_id))
+            return True
+
+    def list_kiosks(self) -> list[KioskRow]:
+        rows = self._reader().execute(
+            """
+            SELECT k.kiosk_id, k.added_at, k.revoked_at, h.received_at,
+                   (SELECT COALESCE(SUM(p.count), 0) FROM progress p WHERE p.kiosk_id = k.kiosk_id)
+            FROM kiosks k LEFT JOIN heartbeats h ON h.kiosk_id = k.kiosk_id
+            ORDER BY k.kiosk_id
+            """).fetchall()
+        return [KioskRow(*row) for row in rows]
+
+    def token_owner(self, token_hash: str) -> TokenOwner | None:
+        row = self._reader().execute("SELECT kiosk_id, revoked_at FROM kiosks WHERE token_hash = ?",
+                                     (token_hash,)).fetchone()
+        return None if row is None else TokenOwner(row[0], row[1] is not None)
+
+    # -- records -------------------------------------------------------------------------------
+
+    def store_batch(self, kiosk_id: str, items: list[Candidate | Refused], received_at: str
+                    ) -> tuple[list[Result], list[Progress]]:
+        """Store a kiosk's batch in one transaction: all its results are committed, or none.
+
+        Each item, in order: a Candidate is accepted, or a duplicate (its id stored with the same
+        fingerprint, earlier or in this batch), or rejected as a conflict (its id stored with
+        another fingerprint; the stored one stays) or as seq_taken (its place stored under another
+        id). A Refused one is rejected as it says. Every rejected one whose place is readable fills
+        that place, so the kiosk's contiguous seq can pass it."""
+        candidates = [item for item in items if isinstance(item, Candidate)]
+        with self._write() as conn:
+            fingerprints = self._stored_fingerprints(conn, [c.values["id"] for c in candidates])
+            owners = self._stored_places(conn, kiosk_id, candidates)
+            results, inserts, rejections = [], [], []
+            accepted: dict[str, int] = {}
+            for item in items:
+                if isinstance(item, Refused):
+                    result = Result(item.record_id, Outcome.REJECTED, item.code, item.message)
+                    place = (item.store_id, item.seq)
+                else:
+                    values = item.values
+                    record_id, place = values["id"], (values["store_id"], values["seq"])
+                    stored = fingerprints.get(record_id)
+                    if stored is not None:
+                        result = (Result(record_id, Outcome.DUPLICATE) if stored == item.fingerprint else
+                                  Result(record_id, Outcome.REJECTED, RejectCode.CONFLICT,
+                                         f"id {record_id} is stored already with other content; the stored record "
+                                         "stays as it is"))
+                    elif owners.get(place, record_id) != record_id:
+                        result = Result(record_id, Outcome.REJECTED, RejectCode.SEQ_TAKEN,
+                                        f"seq {place[1]} of store {place[0]} is stored already under id "
+                                        f"{owners[place]}")
+                    else:
+                        result = Result(record_id, Outcome.ACCEPTED)
+                        fingerprints[record_id] = item.fingerprint
+                        owners[place] = record_id
+                        accepted[place[0]] = accepted.get(place[0], 0) + 1
+                        inserts.append([*(values[name] for name in RECORD_FIELDS), "kiosk", received_at,
+                                        item.fingerprint])
+                if result.outcome is Outcome.REJECTED and place[0] is not None and place[1] is not None:
+                    rejections.append((kiosk_id, place[0], place[1], result.record_id, result.code.value,
+                                       result.message, received_at))
+                results.append(result)
+            conn.executemany(_INSERT_RECORD, inserts)
+            conn.executemany(
+                "INSERT INTO rejections (kiosk_id, store_id, seq, record_id, code, message, received_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rejections)
+            filled: dict[str, set[int]] = {}
+            for store_id, seq in (*(row[1:3] for row in rejections), *((row[_STORE_AT], row[_SEQ_AT]) for row in inserts)):
+                filled.setdefault(store_id, set()).add(seq)
+            stores = list(dict.fromkeys(place for item in items for place in [_store_of(item)] if place))
+            progress = [self._advance(conn, kiosk_id, store_id, accepted.get(store_id, 0), filled.get(store_id, set()))
+                        for store_id in stores]
+        return results, progress
+
+    @staticmethod
+    def _stored_fingerprints(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(ids)), 900):
+            found.update(conn.execute(
+                f"SELECT id, fingerprint FROM records WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+        return found
+
+    @staticmethod
+    def _stored_places(conn: sqlite3.Connection, kiosk_id: str, candidates: list[Candidate]) -> dict:
+        """(store_id, seq) -> id of what is stored at the places of `candidates`: one range query
+        per store of the batch (a batch's seqs lie close together)."""
+        spans: dict[str, list[int]] = {}
+        for candidate in candidates:
+            store_id, seq = candidate.values["store_id"], candidate.values["seq"]
+            span = spans.setdefault(store_id, [seq, seq])
+            span[0], span[1] = min(span[0], seq), max(span[1], seq)
+        owners = {}
+        for store_id, (low, high) in spans.items():
+            wanted = {c.values["seq"] for c in candidates if c.values["store_id"] == store_id}
+            for seq, record_id in conn.execute(
+                    "SELECT seq, id FROM records WHERE kiosk_id = ? AND store_id = ? AND seq BETWEEN ? AND ?",
+                    (kiosk_id, store_id, low, high)):
+                if seq in wanted:
+                    owners[(store_id, seq)] = record_id
+        return owners
+
+    @staticmethod
+    def _advance(conn: sqlite3.Connection, kiosk_id: str, store_id: str, added: int, filled: set[int]) -> Progress:
+        """The store's progress after this batch: its count grows by `added`, and its contiguous
+        seq moves on while the next place is stored or rejected (looked up a window at a time,
+        never by counting the store's records)."""
+        row = conn.execute("SELECT contiguous_seq, count FROM progress WHERE kiosk_id = ? AND store_id = ?",
+                           (kiosk_id, store_id)).fetchone()
+        contiguous, count = row if row else (0, 0)
+        count += added
+        # Only a place right after the contiguous one, filled now, can move it.
+        if contiguous + 1 in filled:
+            while True:
+                seqs = conn.execute(
+                    """
+                    SELECT seq FROM records WHERE kiosk_id = ?1 AND store_id = ?2 AND seq > ?3 AND seq <= ?4
+                    UNION SELECT seq FROM rejections WHERE kiosk_id = ?1 AND store_id = ?2 AND seq > ?3 AND seq <= ?4
+                    ORDER BY seq
+                    """, (kiosk_id, store_id, contiguous, contiguous + _ADVANCE_WINDOW)).fetchall()
+                start = contiguous
+                for (seq,) in seqs:
+                    if seq != contiguous + 1:
+                        break
+                    contiguous = seq
+                if contiguous < start + _ADVANCE_WINDOW:
+                    break
+        conn.execute(
+            """
+            INSERT INTO progress (kiosk_id, store_id, contiguous_seq, count) VALUES (?, ?, ?, ?)
+            ON CONFLICT (kiosk_id, store_id) DO UPDATE SET contiguous_seq = excluded.contiguous_seq,
+                                                           count = excluded.count
+            """, (kiosk_id, store_id, contiguous, count))
+        return Progress(store_id, contiguous, count)
+
+    def progress(self, kiosk_id: str) -> list[Progress]:
+        rows = self._reader().execute(
+            "SELECT store_id, contiguous_seq, count FROM progress WHERE kiosk_id = ? ORDER BY store_id",
+            (kiosk_id,)).fetchall()
+        return [Progress(*row) for row in rows]
+
+    # -- heartbeats ----------------------------------------------------------------------------
+
+    def record_heartbeat(self, kiosk_id: str, received_at: str, kiosk_time: str, clock_skew_s: float,
+                         heartbeat: dict) -> None:
+        """Keep the kiosk's latest heartbeat (what a fleet view shows), replacing the one before."""
+        with self._write() as conn:
+            conn.execute(
+                """
+                INSERT INTO heartbeats (kiosk_id, received_at, kiosk_time, clock_skew_s, heartbeat)
+                VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (kiosk_id) DO UPDATE SET received_at = excluded.received_at,
+                    kiosk_time = excluded.kiosk_time, clock_skew_s = excluded.clock_skew_s,
+                    heartbeat = excluded.heartbeat
+                """, (kiosk_id, received_at, kiosk_time, clock_skew_s, json.dumps(heartbeat)))
+
+    # -- reading records -----------------------------------------------------------------------
+
+    def iter_records(self, *, since: str | None = None, until: str | None = None, poll_id: str | None = None,
+                     exhibit_id: str | None = None) -> Iterator[Record]:
+        """Records of every kiosk, oldest first by created_at, in [since, until) (UTC text
+        prefixes), from one snapshot (its own connection, so a long export holds up no push).
+        Each Record's `extra` carries `received_at` and `source`."""
+        where, params = [], []
+        for clause, value in (("created_at >= ?", since), ("created_at < ?", until), ("poll_id = ?", poll_id),
+                              ("exhibit_id = ?", exhibit_id)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        sql = _SELECT_RECORD + (" WHERE " + " AND ".join(where) if where else "") + \
+            " ORDER BY created_at, kiosk_id, store_id, seq"
+        conn = _connect(self.path)
+        try:
+            conn.execute("PRAGMA query_only = ON")
+            conn.execute("BEGIN")  # one snapshot for the whole stream
+            for row in conn.execute(sql, params):
+                yield _record(row)
+        finally:
+            conn.close()
+
+    def side_files(self) -> list[Path]:
+        return [Path(f"{self.path}{suffix}") for suffix in SIDE_FILES]
+
+
+class _WriteTransaction:
+    """The write lock and a BEGIN IMMEDIATE transaction: committed when the block ends, rolled
+    back when it raises (so a batch is all or nothing)."""
+
+    def __init__(self, conn: sqlite3.Connection, lock: threading.Lock):
+        self._conn, self._lock = conn, lock
+
+    def __enter__(self) -> sqlite3.Connection:
+        self._lock.acquire()
+        try:
+            self._conn.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+        return self._conn
+
+    def __exit__(self, kind, error, traceback) -> None:
+        try:
+            if kind is None:
+                self._conn.execute("COMMIT")
+            elif self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+        finally:
+            self._lock.release()
+
+
+def _store_of(item: Candidate | Refused) -> str | None:
+    return item.values["store_id"] if isinstance(item, Candidate) else item.store_id
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+_KINDS = {kind.value: kind for kind in Kind}
+_FLAGS = {flag.value: flag for flag in Flag}
+_PAYLOAD, _FLAGS_AT, _KIND_AT = RECORD_FIELDS.index("payload"), RECORD_FIELDS.index("flags"), RECORD_FIELDS.index("kind")
+
+
+def _record(row: tuple) -> Record:
+    values = list(row[:len(RECORD_FIELDS)])
+    values[_KIND_AT] = _KINDS.get(values[_KIND_AT]) or Kind(values[_KIND_AT])
+    values[_PAYLOAD] = json.loads(values[_PAYLOAD])
+    values[_FLAGS_AT] = tuple(_FLAGS[flag] for flag in json.loads(values[_FLAGS_AT]))
+    source, received_at = row[len(RECORD_FIELDS):]
+    return Record(*values, extra={"source": source, "received_at": received_at})

@@ -1,0 +1,98 @@
+"""`kiosk-central export`: the kiosk's export (kiosk.export) over the records of every kiosk.
+
+The same files as `kiosk export` writes, with the same safety: the central's database (and its
+-wal, -shm), the settings file and the content are never written over, CSV carries a BOM,
+formula-like cells are neutralised, and free text goes out only with --include-free-text.
+kiosk_id is a column already; the received time is not (kiosk/export has no column for it yet).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+FORMATS = ("csv", "xlsx", "json")
+
+DESCRIPTION = """\
+Write the poll results and the raw records of every kiosk to a file, in the shapes of
+`kiosk export` (docs/central.md): csv writes OUT and OUT-STEM-summary.csv (UTF-8 with BOM),
+xlsx one workbook, json one object. --since and --until are days in Europe/Berlin, inclusive.
+Free text typed by visitors is left out unless --include-free-text is given."""
+
+
+def add_export_command(subparsers, add_config) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "export", help="write poll results and records of every kiosk as CSV, XLSX or JSON",
+        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="Exit codes: 0 written, 1 the export failed (disk full, no permission), 2 usage or settings error "
+               "(bad date, missing folder, --out naming the database, its -wal/-shm or the settings).")
+    add_config(parser)
+    parser.add_argument("--format", choices=FORMATS, help="file format (default: from the --out suffix)")
+    parser.add_argument("--out", type=Path, required=True, metavar="PATH",
+                        help="file to write; its folder must exist. csv also writes <stem>-summary.csv beside it")
+    parser.add_argument("--since", metavar="DATE", help="first day to include, YYYY-MM-DD (Europe/Berlin)")
+    parser.add_argument("--until", metavar="DATE", help="last day to include, YYYY-MM-DD (Europe/Berlin)")
+    parser.add_argument("--poll", metavar="ID", help="only this poll: POLL-ID or EXHIBIT-ID/POLL-ID")
+    parser.add_argument("--include-free-text", action="store_true",
+                        help="add the ideas' and comments' text (personal data may be in it; handle with care)")
+    parser.set_defaults(handler=cmd_export)
+    return parser
+
+
+def cmd_export(args) -> int:
+    from kiosk.core.clock import utc_text
+    from kiosk.core.files import Protected
+    from kiosk.export.atomic import check_target
+    from kiosk.export.csv_out import summary_path
+    from kiosk.export.errors import OutputPathError, StoreNotFoundError
+    from kiosk.export.period import period_from_days
+    from kiosk.export.run import Selection, export_records
+
+    from .config import DEFAULT_PATH, load_settings
+    from .db import CentralDb
+
+    settings = load_settings(args.config, must_exist=args.config != DEFAULT_PATH)
+    fmt = args.format or _format_from_suffix(args.out, OutputPathError)
+    period = period_from_days(args.since, args.until)
+    configs = [path for path in (args.config, settings.path) if path is not None]
+    protected = Protected(stores=[settings.db], configs=configs, content_roots=[settings.content_root])
+    out = check_target(args.out, protected=protected)
+    if fmt == "csv":
+        check_target(summary_path(out), "--out (its -summary.csv)", protected)
+    if not settings.db.exists():
+        # Exporting must never make an empty database: "nobody voted" would be read into it.
+        raise StoreNotFoundError(f"no central database at {settings.db}; check [central] db in {args.config}")
+    db = CentralDb.open(settings.db)
+    try:
+        selection = Selection(period, args.poll)
+        records = db.iter_records(
+            since=utc_text(period.since) if period.since else None,
+            until=utc_text(period.until) if period.until else None,
+            poll_id=selection.poll_id, exhibit_id=selection.exhibit_id or None)
+        result = export_records(records, out, fmt, exhibits=_exhibits(settings.content_root), selection=selection,
+                                include_free_text=args.include_free_text, protected=protected)
+    finally:
+        db.close()
+    also = f" and {summary_path(out)}" if fmt == "csv" else ""
+    polls = len(result.summaries)
+    print(f"wrote {result.records} record{'s' if result.records != 1 else ''} and {polls} poll "
+          f"summar{'ies' if polls != 1 else 'y'} to {out}{also}")
+    return 0
+
+
+def _exhibits(root: Path) -> list:
+    if not (root / "exhibits").is_dir():
+        print(f"kiosk-central: no exhibits/ in the content root {root}; polls are shown by id only", file=sys.stderr)
+        return []
+    from kiosk.core.content_loader import load_content
+
+    return load_content(root, decode_pictures=False).exhibits
+
+
+def _format_from_suffix(out: Path, error) -> str:
+    suffix = out.suffix.lower().lstrip(".")
+    if suffix in FORMATS:
+        return suffix
+    raise error(f"--format: not given and the --out suffix '{out.suffix}' is none of "
+                f"{', '.join('.' + f for f in FORMATS)}; pass --format csv, xlsx or json")

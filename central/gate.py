@@ -1,0 +1,125 @@
+"""The door every push passes before the app sees it: load shedding, content type, body size.
+
+Pure ASGI, so it runs before FastAPI reads a byte of the body:
+- more pushes in flight than `max_concurrent_pushes`: 429 with a fixed Retry-After (the
+  kiosk adds full jitter to it, so a fixed value here does not make them return together);
+- a body that is not declared JSON: 415;
+- a body over the limit: 413, whether it says so in Content-Length or not (a chunked body is
+  counted while it is read, and reading stops at the limit, so no body larger than the limit
+  is ever held in memory).
+The body that passed is handed on to the app as one message.
+"""
+
+from __future__ import annotations
+
+from sync.protocol import HEARTBEAT_PATH, MAX_BATCH_BYTES, RECORDS_PATH
+
+from .answers import error_response
+
+# Heartbeats are a few hundred bytes; anything near this is not a heartbeat.
+MAX_SMALL_BODY_BYTES = 64 * 1024
+BODY_LIMITS = {RECORDS_PATH: MAX_BATCH_BYTES, HEARTBEAT_PATH: MAX_SMALL_BODY_BYTES}
+
+
+# A refused body is read on (and dropped) up to this much before the answer: a client still
+# sending when the server answers and closes gets "connection reset" instead of the 413.
+# Beyond it the connection is closed: nobody is owed a read of an endless body.
+DRAIN_BYTES = 4 * MAX_BATCH_BYTES
+
+
+class TooLarge(Exception):
+    pass
+
+
+class PushGate:
+    def __init__(self, app, *, max_concurrent_pushes: int, retry_after_s: int):
+        self.app = app
+        self.max_concurrent_pushes = max_concurrent_pushes
+        self.retry_after_s = retry_after_s
+        # Only touched on the event loop: no lock needed.
+        self.in_flight = 0
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in BODY_LIMITS:
+            await self.app(scope, receive, send)
+            return
+        is_push = scope["path"] == RECORDS_PATH
+        if is_push and self.in_flight >= self.max_concurrent_pushes:
+            await _answer(scope, receive, send, error_response(
+                429, "busy", f"the central is handling {self.in_flight} pushes; try again in about "
+                f"{self.retry_after_s} s", {"Retry-After": str(self.retry_after_s)}))
+            return
+        if is_push:
+            self.in_flight += 1
+        try:
+            await self._checked(scope, receive, send, BODY_LIMITS[scope["path"]])
+        finally:
+            if is_push:
+                self.in_flight -= 1
+
+    async def _checked(self, scope, receive, send, limit: int):
+        headers = {name.lower(): value for name, value in scope["headers"]}
+        content_type = headers.get(b"content-type", b"").decode("latin-1").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            shown = f"'{content_type}'" if content_type else "no content type"
+            await _answer(scope, receive, send, error_response(
+                415, "not_json", f"the body must be JSON sent as Content-Type: application/json, not {shown}"))
+            return
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            await _drain(receive, int(declared) if declared.isdigit() else 0)
+            await _answer(scope, receive, send, _too_large(limit))
+            return
+        try:
+            body = await _read_body(receive, limit)
+        except TooLarge:
+            await _drain(receive, DRAIN_BYTES)
+            await _answer(scope, receive, send, _too_large(limit))
+            return
+        if body is None:
+            return  # the client went away while sending
+        sent = False
+
+        async def replay():
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: only a disconnect can come
+
+        await self.app(scope, replay, send)
+
+
+async def _read_body(receive, limit: int) -> bytes | None:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge()
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _drain(receive, declared: int) -> None:
+    if declared > DRAIN_BYTES:
+        return
+    size = 0
+    while size <= DRAIN_BYTES:
+        message = await receive()
+        if message["type"] == "http.disconnect" or not message.get("more_body", False):
+            return
+        size += len(message.get("body", b""))
+
+
+def _too_large(limit: int):
+    return error_response(413, "too_large", f"the body is over {limit:,} bytes; send fewer records per batch "
+                          f"(a batch is at most {limit:,} bytes)")
+
+
+async def _answer(scope, receive, send, response) -> None:
+    await response(scope, receive, send)

@@ -1,0 +1,158 @@
+"""The real central as a subprocess, for tests: `kiosk-central serve` on 127.0.0.1.
+
+    with running_central(tmp_path, max_concurrent_pushes=1) as central:
+        token = central.add_kiosk("kiosk-01")
+        requests.post(central.url + RECORDS_PATH, json=batch, headers=central.auth(token))
+
+`CentralServer(folder, **settings)` writes `folder/central.toml` ([central] keys from
+`settings`; db defaults to folder/central.sqlite3) and picks a free port; `start()` runs the
+real command and waits (polling, with a deadline) until it answers; `stop()` sends SIGTERM and
+waits; `kill()` sends SIGKILL; `start()` again uses the same port and database. `add_kiosk`,
+`revoke_kiosk` and `cli` run the real `kiosk-central` command line; `rows` reads the database
+with sqlite3 directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+PROJECT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 20
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def central_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "central.cli", *args]
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class CentralServer:
+    def __init__(self, folder: Path, **settings):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.config_path = self.folder / "central.toml"
+        settings.setdefault("db", "central.sqlite3")
+        self.db_path = self.folder / settings["db"]
+        self.config_path.write_text("[central]\n" + "".join(
+            f"{key} = {_toml_value(value)}\n" for key, value in settings.items()), encoding="utf-8")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = self.folder / "central.log"
+        self.process: subprocess.Popen | None = None
+
+    # -- the service ---------------------------------------------------------------------------
+
+    def start(self, timeout: float = START_TIMEOUT_S) -> "CentralServer":
+        if self.process is not None and self.process.poll() is None:
+            raise RuntimeError("the central is running already")
+        log = open(self.log_path, "ab")
+        self.process = subprocess.Popen(
+            central_command("serve", "--config", str(self.config_path), "--port", str(self.port)),
+            cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the central ended with {self.process.returncode} at start:\n{self.log()}")
+            try:
+                if requests.get(self.url + "/openapi.json", timeout=1).status_code == 200:
+                    return self
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                self.kill()
+                raise RuntimeError(f"the central did not answer within {timeout} s:\n{self.log()}")
+            time.sleep(0.05)  # polling with a deadline, not waiting for a guess
+
+    def stop(self, timeout: float = 15) -> int | None:
+        """SIGTERM, then wait for the process to end; its exit code."""
+        if self.process is None or self.process.poll() is not None:
+            return None if self.process is None else self.process.returncode
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            raise RuntimeError(f"the central did not stop within {timeout} s of SIGTERM:\n{self.log()}") from None
+
+    def kill(self) -> None:
+        """SIGKILL: the central gets no chance to finish anything."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace") if self.log_path.exists() else ""
+
+    # -- the command line ----------------------------------------------------------------------
+
+    def cli(self, *args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+        """`kiosk-central ARGS --config <this central's toml>`, run for real."""
+        return subprocess.run(central_command(*args, "--config", str(self.config_path)), cwd=PROJECT,
+                              capture_output=True, text=True, timeout=timeout)
+
+    def add_kiosk(self, kiosk_id: str, *, rotate: bool = False) -> str:
+        """Register `kiosk_id`; its token (the last line the command printed)."""
+        done = self.cli("add-kiosk", kiosk_id, *(["--rotate"] if rotate else []))
+        if done.returncode != 0:
+            raise RuntimeError(f"add-kiosk {kiosk_id} failed ({done.returncode}): {done.stderr}")
+        return done.stdout.strip().splitlines()[-1]
+
+    def revoke_kiosk(self, kiosk_id: str) -> None:
+        done = self.cli("revoke-kiosk", kiosk_id)
+        if done.returncode != 0:
+            raise RuntimeError(f"revoke-kiosk {kiosk_id} failed ({done.returncode}): {done.stderr}")
+
+    # -- looking inside ------------------------------------------------------------------------
+
+    def rows(self, sql: str, params=()) -> list[tuple]:
+        """Rows of `sql` read from the central's database with sqlite3 directly."""
+        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    @staticmethod
+    def auth(token: str) -> dict:
+        return {"Authorization": f"Bearer {token}"}
+
+
+@contextlib.contextmanager
+def running_central(tmp_path: Path, **settings):
+    """A started central in `tmp_path`/central (settings are [central] keys); stopped afterwards."""
+    server = CentralServer(Path(tmp_path) / "central", **settings)
+    server.start()
+    try:
+        yield server
+    finally:
+        with contextlib.suppress(RuntimeError):
+            server.stop()
+        server.kill()
