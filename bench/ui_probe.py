@@ -5,6 +5,7 @@ Run by bench_ui.py; prints one JSON line with the figures.
     ui_probe.py idle   kiosk|bare SECONDS  CPU seconds used while waiting (attract screen)
     ui_probe.py taps   COUNT               tap -> next screen fully drawn, per tap (ms)
     ui_probe.py memory COUNT               resident memory after a first round and after COUNT navigations
+    ui_probe.py sync_push COUNT URL TOKEN  longest frame while COUNT records are pushed to a central
 """
 
 from __future__ import annotations
@@ -262,6 +263,49 @@ def burst(votes: int) -> None:
          longest_frame_with_raster_ms=max(frames_all))
 
 
+def sync_push(count: int, central_url: str, token: str) -> None:
+    """The kiosk's frames while its sync thread pushes `count` records to a real central, a
+    visitor tapping through the screens meanwhile; first the same tapping with no push."""
+    from kivy.tests.common import UnitTestTouch
+
+    sys.path.insert(0, str(PROJECT / "tests" / "sync"))
+    from sync_helpers import fill_backlog
+
+    from kiosk.ui.sync_runner import SyncRunner
+    from sync.client import SyncClient
+
+    import requests
+
+    app, EventLoop = embedded()
+    app.recorder.wait_opened(30)
+    fill_backlog(app.store_path, count, kiosk_id=app.kiosk_config.kiosk.id)
+    rng = random.Random(5)
+
+    def frames(until) -> list[float]:
+        times = []
+        while not until(len(times)):
+            if len(times) % 10 == 0:  # a tap every tenth frame: a visitor going through the screens
+                name, where = rng.choice(tap_targets(app))
+                touch = UnitTestTouch(*where())
+                touch.touch_down()
+                touch.touch_up()
+            started = time.perf_counter()
+            EventLoop.idle()
+            times.append((time.perf_counter() - started) * 1000)
+        return times
+
+    quiet = frames(lambda n: n >= 600)
+    client = SyncClient(app.recorder.store, central_url=central_url, token=token, kiosk_id=app.kiosk_config.kiosk.id,
+                        interval_s=3600, session=requests.Session(), app_version="bench")
+    runner = SyncRunner(client).start()
+    deadline = time.monotonic() + 300
+    pushing = frames(lambda n: runner.passes > 0 or time.monotonic() > deadline)
+    runner.stop()
+    status = client.status()
+    emit(pushed=count - status.pending, error=status.last_error, frames_quiet=len(quiet), frames_push=len(pushing),
+         longest_quiet_ms=max(quiet), longest_push_ms=max(pushing), top_push=sorted(pushing)[-5:])
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "start":
@@ -274,3 +318,5 @@ if __name__ == "__main__":
         memory(int(sys.argv[2]))
     elif mode == "burst":
         burst(int(sys.argv[2]))
+    elif mode == "sync_push":
+        sync_push(int(sys.argv[2]), sys.argv[3], sys.argv[4])

@@ -138,8 +138,10 @@ class SyncClient:
             records = self.store.outbox_pending(self.batch_records)
             if records:
                 answer, skew = self._push(records)
-                # A batch answer speaks only for the stores in that batch.
-                progress, complete, more = answer.stores, False, len(records) == self.batch_records
+                # A batch answer speaks only for the stores in that batch; a batch cut short for
+                # its size left records behind.
+                more = len(records) == self.batch_records or len(answer.results) < len(records)
+                progress, complete = answer.stores, False
             else:
                 state, skew = self._request("GET", SYNC_STATE_PATH, None, SyncState)
                 progress, complete, more = state.stores, True, False

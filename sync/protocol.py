@@ -101,9 +101,9 @@ WireRecord: type[BaseModel] = create_model(
     **{name: (_FIELD_RULES.get(name, _RECORD_TYPES[name]), ...) for name in RECORD_FIELDS},
 )
 WireRecord.__doc__ = "One record as it travels: exactly the fields of kiosk.core.records.Record."
-# A record's payload as JSON text is bounded too: a batch is at most MAX_BATCH_BYTES anyway,
+# A record's payload as JSON text is bounded too (ideas are at most 5,000 characters): a batch is at most MAX_BATCH_BYTES anyway,
 # but one record should never be most of it.
-MAX_PAYLOAD_BYTES = 16 * 1024
+MAX_PAYLOAD_CHARS = 16 * 1024
 
 
 def record_to_wire(record: Record) -> dict:
@@ -140,8 +140,9 @@ def check_record(values: Any) -> dict:
     except ValidationError as error:
         raise RecordProblem(RejectCode.INVALID, validation_words(error)) from None
     checked = model.model_dump(mode="json")
-    if len(canonical_json(checked["payload"])) > MAX_PAYLOAD_BYTES:
-        raise RecordProblem(RejectCode.INVALID, f"payload: more than {MAX_PAYLOAD_BYTES} bytes of JSON")
+    if len(canonical_json(checked["payload"])) > MAX_PAYLOAD_CHARS:
+        raise RecordProblem(RejectCode.INVALID, f"payload: more than {MAX_PAYLOAD_CHARS} characters of JSON "
+                                                f"(an idea is at most 5,000)")
     return checked
 
 

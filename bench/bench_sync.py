@@ -1,0 +1,234 @@
+"""The sync against baselines measured in the same run (issue 10).
+
+- drain a 100,000-record backlog from a kiosk store to a central over loopback: records/s, and
+  the ratio against raw SQLite bulk inserts of the same rows into the central's schema (same
+  pragmas, one transaction per batch of the same size): target >= 0.3;
+- 20 concurrent kiosks pushing 500-record batches: records/s, p50/p99 latency (p99 <= 250 ms),
+  errors (0); the baseline is one kiosk pushing the same batches alone;
+- the kiosk's longest frame while a 10,000-record push runs in its sync thread: <= 50 ms; the
+  baseline is the longest frame of the same loop with no push.
+
+The central is the real one (`kiosk-central serve` under uvicorn, its own process), on the
+disk holding bench/ (not /tmp, which is RAM on some systems).
+
+Run: cd bench && ../.venv/bin/python bench_sync.py
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from common import PROJECT, report
+
+sys.path.insert(0, str(PROJECT / "tests" / "sync"))
+
+from sync_helpers import client_for, fill_backlog, open_store  # noqa: E402
+
+from kiosk.core.clock import utc_now, utc_text  # noqa: E402
+
+BACKLOG = 100_000
+BATCH = 500
+KIOSKS = 20
+BATCHES_PER_KIOSK = 10
+FRAME_PUSH = 10_000
+CENTRAL = [str(PROJECT / ".venv" / "bin" / "kiosk-central")]
+
+
+class Central:
+    """The real central in its own process, on a free port, its database in `folder`."""
+
+    def __init__(self, folder: Path, **settings):
+        self.folder = folder
+        self.config = folder / "central.toml"
+        lines = ["[central]", 'db = "central.sqlite3"'] + [f"{key} = {json.dumps(value)}"
+                                                           for key, value in settings.items()]
+        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.db = folder / "central.sqlite3"
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([*CENTRAL, "serve", "--config", str(self.config), "--port", str(self.port)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    raise SystemExit("the central did not start")
+                time.sleep(0.05)
+
+    def add_kiosk(self, kiosk_id: str) -> str:
+        out = subprocess.run([*CENTRAL, "add-kiosk", kiosk_id, "--config", str(self.config)], capture_output=True,
+                             text=True, check=True).stdout
+        return out.strip().splitlines()[-1]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def raw_bulk_insert_rate(schema_from: Path, store_path: Path) -> float:
+    """Records/s of plain executemany INSERTs of the backlog's rows into a copy of the central's
+    empty schema, one transaction per BATCH rows, with the central's pragmas."""
+    target = schema_from.with_name("raw.sqlite3")  # a copy: the schema and nothing else
+    source = sqlite3.connect(schema_from)
+    conn = sqlite3.connect(target, isolation_level=None)
+    source.backup(conn)
+    source.close()
+    synchronous = sqlite3.connect(schema_from).execute("PRAGMA synchronous").fetchone()[0]
+    for pragma in ("journal_mode = wal", f"synchronous = {synchronous}"):
+        conn.execute(f"PRAGMA {pragma}").fetchall()
+    columns = [row[1] for row in conn.execute("PRAGMA table_info(records)")]
+    kiosk = sqlite3.connect(store_path)
+    now = utc_text(utc_now())
+    rows = []
+    for row in kiosk.execute("SELECT * FROM records ORDER BY seq"):
+        values = dict(zip([d[0] for d in kiosk.execute("SELECT * FROM records LIMIT 0").description], row))
+        values.update(source="kiosk", received_at=now, fingerprint=uuid.uuid4().hex * 2)
+        rows.append(tuple(values.get(column) for column in columns))
+    kiosk.close()
+    sql = f"INSERT INTO records ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    started = time.perf_counter()
+    for start in range(0, len(rows), BATCH):
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(sql, rows[start:start + BATCH])
+        conn.execute("COMMIT")
+    took = time.perf_counter() - started
+    conn.close()
+    return len(rows) / took
+
+
+def drain(work: Path) -> None:
+    folder = work / "drain"
+    folder.mkdir()
+    central = Central(folder, max_concurrent_pushes=8)
+    token = central.add_kiosk("kiosk-01")
+    store_path = folder / "kiosk.sqlite3"
+    fill_backlog(store_path, BACKLOG)
+    store = open_store(store_path)
+    client = client_for(store, central.url, token, batch_records=BATCH)
+    started = time.perf_counter()
+    status = client.run_pass()
+    took = time.perf_counter() - started
+    assert status.last_error is None and status.pending == 0, status
+    arrived = sqlite3.connect(central.db).execute("SELECT COUNT(*) FROM records").fetchone()[0]
+    store.close()
+    central.stop()
+    # The central's schema, empty, as a second central's migrations made it.
+    (work / "schema").mkdir()
+    fresh = Central(work / "schema")
+    fresh.stop()
+    raw = raw_bulk_insert_rate(fresh.db, store_path)
+    rate = BACKLOG / took
+    report(f"drain {BACKLOG:,} records over loopback ({arrived:,} arrived)", rate, "records/s",
+           "raw SQLite bulk inserts", raw, "ratio >= 0.3", ok=rate / raw >= 0.3 and arrived == BACKLOG)
+
+
+def batch_bodies(kiosk_id: str, count: int) -> list[bytes]:
+    store_id, boot_id, now = str(uuid.uuid4()), str(uuid.uuid4()), utc_text(utc_now())
+    bodies = []
+    for b in range(count):
+        records = [{"id": str(uuid.uuid4()), "kiosk_id": kiosk_id, "store_id": store_id, "seq": b * BATCH + n + 1,
+                    "boot_id": boot_id, "session_id": f"s{n // 4}", "kind": "vote", "exhibit_id": "e1",
+                    "poll_id": "p1", "question_version": "q1", "content_version": "c1",
+                    "payload": {"answers": ["ja"], "layer": "de"}, "flags": [], "created_at": now}
+                   for n in range(BATCH)]
+        bodies.append(json.dumps({"protocol": 1, "kiosk_id": kiosk_id, "sent_at": now, "records": records}).encode())
+    return bodies
+
+
+def push(port: int, token: str, bodies: list[bytes], latencies: list[float], errors: list[str]) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    for body in bodies:
+        started = time.perf_counter()
+        connection.request("POST", "/api/v1/records", body=body, headers=headers)
+        response = connection.getresponse()
+        answer = response.read()
+        latencies.append((time.perf_counter() - started) * 1000)
+        if response.status != 200:
+            errors.append(f"{response.status} {answer[:100]!r}")
+        elif any(result["outcome"] != "accepted" for result in json.loads(answer)["results"]):
+            errors.append("not all accepted")
+    connection.close()
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def concurrent_kiosks(work: Path) -> None:
+    folder = work / "fleet"
+    folder.mkdir()
+    central = Central(folder, max_concurrent_pushes=KIOSKS)
+    tokens = [central.add_kiosk(f"kiosk-{n:02d}") for n in range(KIOSKS + 1)]
+    bodies = [batch_bodies(f"kiosk-{n:02d}", BATCHES_PER_KIOSK) for n in range(KIOSKS + 1)]
+    alone: list[float] = []
+    errors: list[str] = []
+    push(central.port, tokens[KIOSKS], bodies[KIOSKS], alone, errors)
+    latencies: list[float] = []
+    threads = [threading.Thread(target=push, args=(central.port, tokens[n], bodies[n], latencies, errors))
+               for n in range(KIOSKS)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    took = time.perf_counter() - started
+    central.stop()
+    p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
+    records = KIOSKS * BATCHES_PER_KIOSK * BATCH
+    print(f"{KIOSKS} kiosks x {BATCHES_PER_KIOSK} batches of {BATCH}: {records / took:,.0f} records/s, "
+          f"errors {len(errors)}{(' ' + errors[0]) if errors else ''}")
+    report(f"{KIOSKS} concurrent kiosks, latency p50", p50, "ms", "one kiosk alone, p50", percentile(alone, 0.5))
+    report(f"{KIOSKS} concurrent kiosks, latency p99", p99, "ms", "one kiosk alone, p99", percentile(alone, 0.99),
+           "p99 <= 250 ms, 0 errors", ok=p99 <= 250 and not errors)
+
+
+def frames_during_push(work: Path) -> None:
+    folder = work / "frames"
+    folder.mkdir()
+    central = Central(folder, max_concurrent_pushes=8)
+    token = central.add_kiosk("kiosk-01")
+    probe = subprocess.run([sys.executable, str(Path(__file__).with_name("ui_probe.py")), "sync_push",
+                            str(FRAME_PUSH), central.url, token], capture_output=True, text=True,
+                           env={**os.environ, "SDL_VIDEODRIVER": "offscreen"}, timeout=600)
+    central.stop()
+    line = next((line for line in probe.stdout.splitlines() if line.startswith("{")), None)
+    if line is None:
+        raise SystemExit(f"the frame probe printed nothing: {probe.stderr[-2000:]}")
+    figures = json.loads(line)
+    report(f"longest frame while {figures['pushed']:,} records are pushed ({figures['frames_push']} frames)",
+           figures["longest_push_ms"], "ms", "the same loop without a push", figures["longest_quiet_ms"],
+           "<= 50 ms", ok=figures["longest_push_ms"] <= 50 and figures["pushed"] == FRAME_PUSH)
+
+
+def main() -> int:
+    work = Path(tempfile.mkdtemp(prefix="bench-sync-", dir=Path(__file__).parent))
+    try:
+        drain(work)
+        concurrent_kiosks(work)
+        frames_during_push(work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
