@@ -101,8 +101,8 @@ WireRecord: type[BaseModel] = create_model(
     **{name: (_FIELD_RULES.get(name, _RECORD_TYPES[name]), ...) for name in RECORD_FIELDS},
 )
 WireRecord.__doc__ = "One record as it travels: exactly the fields of kiosk.core.records.Record."
-# A record's payload as JSON text is bounded too (ideas are at most 5,000 characters): a batch is at most MAX_BATCH_BYTES anyway,
-# but one record should never be most of it.
+# A record's payload as JSON text is bounded too (an idea is at most 5,000 characters): a
+# batch is at most MAX_BATCH_BYTES anyway, but one record should never be most of it.
 MAX_PAYLOAD_CHARS = 16 * 1024
 
 
