@@ -145,7 +145,7 @@ class ExportLines:
         if self._rowids is None:
             # Reading the rowids costs about 6% more, and nearly every export needs none. The
             # first time some are needed, the rest of the stream is read with them, from the
-            # start of this batch: the order (kiosk_id, seq) is unique, so the rows are the same.
+            # start of this batch: the order (kiosk_id, seq, store_id) is unique, so the rows are the same.
             cursor = conn.execute(f"SELECT rowid, {self._line_sql}{self._from()} LIMIT -1 OFFSET ?",
                                   [*self._params, self._start])
             cursor.arraysize = self._batch
@@ -196,7 +196,8 @@ class ExportLines:
 
     def _from(self, *also: str) -> str:
         where = [*also, *self._where]
-        return " FROM records" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY kiosk_id, seq"
+        return (" FROM records" + (" WHERE " + " AND ".join(where) if where else "")
+                + " ORDER BY kiosk_id, seq, store_id")
 
 
 def tally_votes(conn: sqlite3.Connection, where: list[str], params: list,

@@ -7,6 +7,7 @@ function appended below.
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 
 from sqlite_utils import Database
@@ -177,5 +178,125 @@ def m003_store_id(db: Database) -> None:
         BEGIN
             SELECT RAISE(ABORT, 'records are immutable; only free text past retention is redacted, once');
         END
+        """
+    )
+
+
+
+@migrations()
+def m004_records_unique_per_store(db: Database) -> None:
+    # m001 made (kiosk_id, seq) unique. Since m003, seq counts within a store, so a salvaged
+    # store's records (same kiosk, their own store_id, seqs from 1) would collide with the
+    # current store's: the unique key is (store_id, seq). SQLite cannot drop a table constraint,
+    # so the table is rebuilt.
+    #
+    # The outbox REFERENCES records(id) and foreign_keys is ON. It cannot be switched off inside
+    # the migration's transaction (SQLite ignores the pragma there), and deferring the check does
+    # not help: dropping the old table counts every outbox row as a violation that the renamed
+    # copy never clears, and the COMMIT fails. So the outbox is rebuilt as well, in the order
+    # that never leaves a row pointing at nothing: copy both aside, drop the outbox, drop the
+    # records, put the new records in place, then the outbox. The whole rebuild stays one
+    # transaction with the note that it ran: a power cut leaves the old store or the new one.
+    store_id = db.execute("SELECT store_id FROM store").fetchone()[0]
+    db.execute(
+        f"""
+        CREATE TABLE records_new (
+            id TEXT PRIMARY KEY,
+            kiosk_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            boot_id TEXT NOT NULL,
+            session_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            exhibit_id TEXT,
+            poll_id TEXT,
+            question_version TEXT,
+            content_version TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            flags TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            redacted_at TEXT,
+            store_id TEXT NOT NULL DEFAULT '{store_id}'
+        )
+        """
+    )
+    # The columns as the table has them (m001's, then m003's store_id), the same in the new one.
+    columns = ", ".join(row[1] for row in db.execute("PRAGMA table_info(records)").fetchall())
+    # rowid kept: records are only appended, and the export bounds its snapshot by rowid.
+    db.execute(f"INSERT INTO records_new (rowid, {columns}) SELECT rowid, {columns} FROM records ORDER BY rowid")
+    db.execute("CREATE TABLE outbox_saved AS SELECT rowid AS saved_rowid, * FROM outbox")
+    # DROP TABLE empties a table without firing its triggers, so the never-deleted triggers do
+    # not stop this; they go with the tables and are made again below.
+    db.execute("DROP TABLE outbox")
+    db.execute("DROP TABLE records")
+    db.execute("ALTER TABLE records_new RENAME TO records")
+    db.execute(
+        """
+        CREATE TABLE outbox (
+            record_id TEXT PRIMARY KEY REFERENCES records(id),
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'quarantined')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            sent_at TEXT,
+            quarantined_reason TEXT
+        )
+        """
+    )
+    db.execute("INSERT INTO outbox (rowid, record_id, state, attempts, last_error, sent_at, quarantined_reason) "
+               "SELECT saved_rowid, record_id, state, attempts, last_error, sent_at, quarantined_reason "
+               "FROM outbox_saved ORDER BY saved_rowid")
+    db.execute("DROP TABLE outbox_saved")
+    db.execute("CREATE UNIQUE INDEX records_store_seq ON records (store_id, seq)")
+    # The order exports and reads use (kiosk_id, seq), unique no more: store_id breaks the tie
+    # between a salvaged store's records and the current store's, and the index spares the sort.
+    db.execute("CREATE INDEX records_kiosk_seq ON records (kiosk_id, seq, store_id)")
+    db.execute("CREATE INDEX records_kind_created ON records (kind, created_at)")
+    db.execute("CREATE INDEX records_poll ON records (poll_id, question_version)")
+    # The triggers as they were after m003 (see m001 for why they exist).
+    db.execute(
+        """
+        CREATE TRIGGER records_never_deleted BEFORE DELETE ON records
+        BEGIN
+            SELECT RAISE(ABORT, 'records are never deleted');
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER records_immutable BEFORE UPDATE ON records
+        WHEN OLD.redacted_at IS NOT NULL OR NEW.redacted_at IS NULL
+          OR NEW.id IS NOT OLD.id OR NEW.kiosk_id IS NOT OLD.kiosk_id OR NEW.seq IS NOT OLD.seq
+          OR NEW.boot_id IS NOT OLD.boot_id OR NEW.session_id IS NOT OLD.session_id
+          OR NEW.kind IS NOT OLD.kind OR NEW.exhibit_id IS NOT OLD.exhibit_id
+          OR NEW.poll_id IS NOT OLD.poll_id OR NEW.question_version IS NOT OLD.question_version
+          OR NEW.content_version IS NOT OLD.content_version OR NEW.flags IS NOT OLD.flags
+          OR NEW.created_at IS NOT OLD.created_at OR NEW.store_id IS NOT OLD.store_id
+        BEGIN
+            SELECT RAISE(ABORT, 'records are immutable; only free text past retention is redacted, once');
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER outbox_never_deleted BEFORE DELETE ON outbox
+        BEGIN
+            SELECT RAISE(ABORT, 'outbox entries are never deleted; quarantine them instead');
+        END
+        """
+    )
+    problems = db.execute("PRAGMA foreign_key_check").fetchall()
+    if problems:  # cannot happen with the order above; if it does, the rollback keeps the old store
+        raise sqlite3.IntegrityError(f"m004: {len(problems)} outbox entries without their record")
+
+
+@migrations()
+def m005_sync_status(db: Database) -> None:
+    # What the last sync pass saw (sync.status.SyncStatus as JSON), one row, so that `kiosk status`
+    # in another process reads what the running kiosk knows.
+    db.execute(
+        """
+        CREATE TABLE sync_status (
+            one INTEGER PRIMARY KEY CHECK (one = 1),
+            status TEXT NOT NULL
+        )
         """
     )

@@ -298,12 +298,58 @@ class Store:
     # -- the outbox, for the sync client ----------------------------------------------------
 
     def outbox_pending(self, limit: int = 500) -> list[Record]:
-        """The oldest records not yet acknowledged by the central, in seq order."""
+        """The oldest records not yet acknowledged by the central, in (store_id, seq) order: the
+        central tracks each store's contiguous seq, so each store's records go in their order."""
         rows = self._read(
             f"SELECT {', '.join('r.' + c.strip() for c in RECORD_COLUMNS.split(','))} FROM outbox o "
-            "JOIN records r ON r.id = o.record_id WHERE o.state = 'pending' ORDER BY r.kiosk_id, r.seq LIMIT ?",
+            "JOIN records r ON r.id = o.record_id WHERE o.state = 'pending' ORDER BY r.store_id, r.seq LIMIT ?",
             (limit,))
         return [record_from_row(row) for row in rows]
+
+    def sent_progress(self) -> dict[str, int]:
+        """Per store_id, the highest seq whose outbox entry is sent or quarantined: what the
+        kiosk believes the central has seen (quarantined records were answered, too)."""
+        rows = self._read("SELECT r.store_id, MAX(r.seq) FROM outbox o JOIN records r ON r.id = o.record_id "
+                          "WHERE o.state IN ('sent', 'quarantined') GROUP BY r.store_id")
+        return {store_id: seq for store_id, seq in rows}
+
+    def resend_after(self, store_id: str, seq: int) -> int:
+        """Put every record of `store_id` with a seq above `seq` that was sent or quarantined back
+        to pending; returns how many. For a central restored from an older backup, whose
+        contiguous seq for this store is `seq`: the records it lost are pushed again (its dedupe
+        makes that safe). The quarantine reason is kept, as history."""
+        return self._write(
+            "UPDATE outbox SET state = 'pending', sent_at = NULL WHERE state IN ('sent', 'quarantined') "
+            "AND record_id IN (SELECT id FROM records WHERE store_id = ? AND seq > ?)", (store_id, seq))
+
+    def quarantined(self, limit: int = 50) -> list[dict]:
+        """The records the central rejected, newest first, for staff: id, kind, created_at, reason."""
+        rows = self._read("SELECT r.id, r.kind, r.created_at, o.quarantined_reason FROM outbox o "
+                          "JOIN records r ON r.id = o.record_id WHERE o.state = 'quarantined' "
+                          "ORDER BY r.created_at DESC, r.rowid DESC LIMIT ?", (limit,))
+        return [dict(zip(("id", "kind", "created_at", "reason"), row)) for row in rows]
+
+    def last_visitor_touch(self) -> str | None:
+        """created_at (UTC text) of the newest record, or None in an empty store: for the heartbeat."""
+        return self._read("SELECT MAX(created_at) FROM records")[0][0]
+
+    def save_sync_status(self, values: dict) -> None:
+        """Keep what the sync last saw (a `sync.status.SyncStatus` as a dict), replacing what was
+        there, so that `kiosk status` in another process shows it. `values` must be JSON."""
+        text = json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+        self._write("INSERT INTO sync_status (one, status) VALUES (1, ?) "
+                    "ON CONFLICT (one) DO UPDATE SET status = excluded.status", (text,))
+
+    def sync_status(self) -> dict:
+        """What `save_sync_status` kept last; {} when the sync never saved anything."""
+        rows = self._read("SELECT status FROM sync_status")
+        if not rows:
+            return {}
+        try:
+            saved = json.loads(rows[0][0])
+        except ValueError:
+            return {}  # not written by save_sync_status; the next sync pass replaces it
+        return saved if isinstance(saved, dict) else {}
 
     def mark_sent(self, record_ids: Iterable[str]) -> int:
         """Mark the records the central explicitly acknowledged (accepted or duplicate)."""
@@ -399,7 +445,7 @@ class Store:
             params += values
         self._reading()  # fail now, not at the first next(), if the store is closed
         sql = (f"SELECT {RECORD_COLUMNS} FROM records" + (" WHERE " + " AND ".join(where) if where else "")
-               + " ORDER BY kiosk_id, seq")
+               + " ORDER BY kiosk_id, seq, store_id")
         return self._stream(sql, params, max(1, batch))
 
     # -- reading for the CSV export --------------------------------------------------------
@@ -468,6 +514,7 @@ class Store:
             outbox.update(reader.execute("SELECT state, COUNT(*) FROM outbox GROUP BY state").fetchall())
             last_seq = reader.execute("SELECT MAX(seq) FROM records WHERE store_id = ?",
                                       (self.store_id,)).fetchone()[0] or 0
+        sync_status = self.sync_status()
         return {
             "path": str(self.path),
             "size_bytes": sum(file_size(Path(f"{self.path}{suffix}")) for suffix in ("", "-wal")),
@@ -479,6 +526,7 @@ class Store:
             "boot_id": self.boot_id,
             "pragmas": dict(self.pragmas),
             "alerts": self.alerts(),
+            "sync_status": sync_status,
         }
 
     # -- closing -------------------------------------------------------------------------

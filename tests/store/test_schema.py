@@ -20,10 +20,10 @@ def test_migrations_apply_once(store_path):
         Store.open(store_path, "k1").close()
     db = Database(store_path)
     applied = db.execute("SELECT migration_set, name FROM _sqlite_migrations").fetchall()
-    assert applied == [("kiosk_store", name) for name in ("m001_initial", "m002_application_id",
-                                                                       "m003_store_id")]
+    assert applied == [("kiosk_store", name) for name in ("m001_initial", "m002_application_id", "m003_store_id",
+                                                           "m004_records_unique_per_store", "m005_sync_status")]
     assert migrations.pending(db) == []
-    assert {"records", "outbox", "boots", "alerts"} <= set(db.table_names())
+    assert {"records", "outbox", "boots", "alerts", "store", "sync_status"} <= set(db.table_names())
     db.close()
 
 
@@ -35,8 +35,9 @@ def test_schema_has_the_contract_columns_and_indexes(store):
                              "store_id"]
     assert columns["seq"].notnull and db["records"].pks == ["id"]
     indexes = {tuple(index.columns): index for index in db["records"].indexes}
-    assert indexes[("kiosk_id", "seq")].unique
-    assert ("store_id", "seq") in indexes
+    # seq counts within a store (m003): (store_id, seq) is the unique key since m004.
+    assert indexes[("store_id", "seq")].unique
+    assert not indexes[("kiosk_id", "seq", "store_id")].unique
     assert ("kind", "created_at") in indexes and ("poll_id", "question_version") in indexes
     assert [fk.other_table for fk in db["outbox"].foreign_keys] == ["records"]
     db.close()
