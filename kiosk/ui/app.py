@@ -1,9 +1,11 @@
-"""The kiosk App: shared state as Kivy properties, screens, idle reset and the staff gate."""
+"""The kiosk App: shared state as Kivy properties, screens and their services, idle reset, the
+staff gate and the sync."""
 
 from __future__ import annotations
 
 import dataclasses
 import importlib
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -30,7 +32,9 @@ from kiosk.core.visit import Visits
 from .idle import IdleWatch
 from .recorder import Recorder
 from .quiet_gc import QuietCollector
+from .screens import Services
 from .staff_gesture import CornerHold
+from sync.status import SyncStatus
 
 if TYPE_CHECKING:
     from kiosk.core.content_loader import LoadedContent
@@ -48,6 +52,25 @@ SCREENS = {  # name -> (module in kiosk.ui.screens, class)
     "feedback": ("feedback", "FeedbackScreen"),
     "idea": ("idea", "IdeaScreen"),
 }
+
+
+class SyncStandIn:
+    """The sync service while there is no running sync: before the store is open ("not tried
+    yet"), or when the sync could not start (its error, for staff). The kiosk goes on either way."""
+
+    passes = 0
+
+    def __init__(self, status: SyncStatus):
+        self._status = status
+
+    def kick(self) -> None:
+        pass
+
+    def status(self) -> SyncStatus:
+        return self._status
+
+    def stop(self, timeout: float = 5.0) -> None:
+        pass
 
 
 def _use(self, palette) -> None:
@@ -111,6 +134,12 @@ class KioskApp(App):
         self.visits = Visits(content.version if content else "", vote_cooldown_s=participation.vote_cooldown_s,
                              idea_max_chars=participation.idea_max_chars)
         self.recorder: Recorder | None = None
+        self.services = Services(self)
+        self.sync = SyncStandIn(SyncStatus(configured=not config.standalone))
+        self._sync_lock = threading.Lock()  # the sync starts in the store's thread; on_stop may come first
+        self._stopping = False
+        # Read by the sync thread for its heartbeat: a plain attribute, not a Kivy property.
+        self._content_version = content.version if content else ""
         self._visit_waiting = False  # a tap on the welcome before the content was in
         self._asked_unsent = None  # (screen, what) "Fertig" asked about; a second "Fertig" ends
         self.warmed_up = False  # the first visit's work (QR codes, Markdown, pictures) done ahead
@@ -146,14 +175,13 @@ class KioskApp(App):
         if not self.root.has_screen(name):
             module_name, class_name = SCREENS[name]
             module = importlib.import_module(f"kiosk.ui.screens.{module_name}")
-            self.root.add_widget(getattr(module, class_name)(name=name))
+            self.root.add_widget(getattr(module, class_name)(name=name, services=self.services))
         return self.root.get_screen(name)
 
     def _after_first_frame(self, dt) -> None:
         # Both in threads of their own: checking the content or a large store must not hold
         # up a frame or a touch.
-        self.recorder = Recorder(self.store_path, self.kiosk_config.kiosk.id, __version__,
-                                 on_open=lambda: Clock.schedule_once(self._recorder_opened, 0))
+        self.recorder = Recorder(self.store_path, self.kiosk_config.kiosk.id, __version__, on_open=self._store_opened)
         if self.content is None:
             self._load_content_in_background()
         else:
@@ -197,6 +225,7 @@ class KioskApp(App):
         self._building_started = True
         self.content = content
         self.visits.content_version = content.version
+        self._content_version = content.version
         self.images.clear()
         wanted = self.start_screen()
         current = self.root.current
@@ -213,6 +242,33 @@ class KioskApp(App):
             self._announce_if_ready()
         else:
             self._prefetch_pictures()
+
+    def _store_opened(self) -> None:
+        """In the store's thread, once it is open (or found unusable): the sync starts here, off
+        the frame (a kiosk with a central imports requests and its client only now)."""
+        self._start_sync()
+        Clock.schedule_once(self._recorder_opened, 0)
+
+    def _start_sync(self) -> None:
+        from .sync_runner import start_sync
+
+        config = self.kiosk_config
+        store = self.recorder.store
+        if store is None and not config.standalone:
+            sync = SyncStandIn(SyncStatus(configured=True, online=False,
+                                          last_error="Keine Übertragung: der Speicher ist nicht geöffnet (siehe oben)."))
+        else:
+            try:
+                sync = start_sync(config, store, app_version=__version__, content_version=lambda: self._content_version)
+            except Exception as error:  # noqa: BLE001 - no sync fault may stop the kiosk; staff see it
+                sync = SyncStandIn(SyncStatus(configured=True, online=False,
+                                              last_error=f"Die Übertragung konnte nicht starten: "
+                                                         f"{type(error).__name__}: {error}"))
+        with self._sync_lock:
+            if self._stopping:
+                sync.stop()
+                return
+            self.sync = sync
 
     def _recorder_opened(self, dt) -> None:
         self._redact_old_free_text()
@@ -385,6 +441,7 @@ class KioskApp(App):
                 window_child.dismiss(animation=False)  # an open "not yet sent" question goes with the visit
         for draft in self.visits.end(reason):
             self.record(draft)
+        self.sync.kick()  # what this visitor said leaves the kiosk soon (the sync's thread sends it)
         for screen in self.root.screens:
             if hasattr(screen, "reset"):
                 screen.reset()
@@ -463,5 +520,9 @@ class KioskApp(App):
     def on_stop(self) -> None:
         self.idle.cancel()
         self.collector.stop()
+        with self._sync_lock:
+            self._stopping = True
+            sync = self.sync
+        sync.stop()  # before the store closes: a pass under way ends (its timeouts bound it)
         if self.recorder is not None:
             self.recorder.close()

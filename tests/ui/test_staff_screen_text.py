@@ -7,6 +7,7 @@ import re
 import pytest
 
 from kiosk.core.config import PLACEHOLDER_PUBLIC_URL, PhoneSection, SyncSection
+from sync.status import SyncStatus
 
 pytestmark = pytest.mark.ui
 
@@ -41,16 +42,32 @@ def test_tallies_and_sizes_are_german(fresh):
     assert not re.search(r"\d\.\d\s?MB", text)
 
 
-def test_sync_words_only_where_something_is_synced(fresh):
+class SyncShowing:
+    """A sync service that shows `status` and counts the visits' kicks (nothing is sent)."""
+
+    def __init__(self, status: SyncStatus):
+        self.current = status
+        self.kicks = 0
+
+    def status(self) -> SyncStatus:
+        return self.current
+
+    def kick(self) -> None:
+        self.kicks += 1
+
+
+def test_sync_words_only_where_something_is_synced(fresh, monkeypatch):
     assert fresh.app.kiosk_config.standalone
     text = open_staff(fresh)
     assert "übertragen" not in text, text
     assert "nur auf diesem Kiosk gespeichert" in text
+    assert "Eigenständig – keine Zentrale eingestellt" in text
     fresh.screenshot("staff-standalone")
+    monkeypatch.setattr(fresh.app, "sync", SyncShowing(SyncStatus(configured=True, online=True, pending=7)))
     with config_of(fresh.app, sync=SyncSection(central_url="https://zentrale.soest.example", token="t")):
         text = open_staff(fresh)
-    assert re.search(r"\d+ noch nicht übertragen", text), text
-    assert "nur auf diesem Kiosk" not in text
+    assert "Noch nicht übertragen: 7 Einträge" in text, text
+    assert "nur auf diesem Kiosk" not in text and "Eigenständig" not in text
 
 
 def test_warning_while_public_url_is_the_placeholder(fresh):

@@ -5,11 +5,10 @@ nothing on the canvas changes, so Kivy draws no frame at all and the kiosk idles
 a software-rendered screen every frame costs real CPU, and a fade would draw dozens.
 """
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import NumericProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
+from . import KioskScreen
 from ..widgets import load_kv
 from ..widgets import common, picture  # noqa: F401  (classes used in the kv)
 
@@ -17,7 +16,7 @@ SLIDE_S = 16.0  # time to read a title and its summary; each change is one frame
 PREFETCH_AFTER_S = 1.0  # the next picture is decoded once this one is laid out (its size known)
 
 
-class AttractScreen(Screen):
+class AttractScreen(KioskScreen):
     title = StringProperty("")
     summary = StringProperty("")
     image_path = StringProperty("")
@@ -25,7 +24,7 @@ class AttractScreen(Screen):
     _timer = None  # the slide change, scheduled while the screen is shown
 
     def featured(self):
-        content = App.get_running_app().content
+        content = self.services.content
         if content is None:  # the first moments after start: the welcome alone
             return []
         exhibits = [e for e in content.exhibits if e.featured] or content.exhibits
@@ -68,8 +67,7 @@ class AttractScreen(Screen):
         exhibits = self.featured()
         if not exhibits:
             return
-        app = App.get_running_app()
-        layer = app.kiosk_config.kiosk.default_language
+        layer = self.services.config.kiosk.default_language
         exhibit = exhibits[index]
         self.index = index
         self.title = exhibit.title.get(layer)
@@ -79,14 +77,12 @@ class AttractScreen(Screen):
         if upcoming:  # decoded ahead at the size it is shown, so the next change is a single frame
             Clock.schedule_once(lambda dt: self.ids.picture.prefetch(upcoming), PREFETCH_AFTER_S)
 
-    @staticmethod
-    def _picture(exhibit) -> str:
-        return str(App.get_running_app().content.media_path(exhibit.media[0].path)) if exhibit.media else ""
+    def _picture(self, exhibit) -> str:
+        return str(self.services.content.media_path(exhibit.media[0].path)) if exhibit.media else ""
 
     def on_touch_up(self, touch):
-        app = App.get_running_app()
-        if self.collide_point(*touch.pos) and not app.staff_gate_open:
-            app.start_visit()
+        if self.collide_point(*touch.pos) and not self.services.staff_gate_open:
+            self.services.start_visit()
             return True
         return super().on_touch_up(touch)
 

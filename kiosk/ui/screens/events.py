@@ -2,13 +2,13 @@
 
 import datetime as dt
 
-from kivy.app import App
 from kivy.core.window import Window
+from kivy.properties import NumericProperty
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
 
 from kiosk.core.content_loader import TIMEZONE
 
+from . import KioskScreen
 from ..widgets import load_kv
 from ..widgets import common, qr_code, top_bar  # noqa: F401  (classes used in the kv)
 from ..widgets.event_words import EventWords
@@ -25,15 +25,15 @@ class EventColumn(BoxLayout):
     pass
 
 
-class EventsScreen(Screen):
+class EventsScreen(KioskScreen):
+    fs_body = NumericProperty(28)
     _shown = None  # (events, columns) the cards were built for
 
     def show(self):
-        app = App.get_running_app()
         # The next ones only: a year's calendar would be hundreds of cards with a QR code each.
-        upcoming = app.content.upcoming_events(dt.datetime.now(TIMEZONE))[:MAX_EVENTS_SHOWN]
+        upcoming = self.services.content.upcoming_events(dt.datetime.now(TIMEZONE))[:MAX_EVENTS_SHOWN]
         # The screen may not be laid out yet when it is filled: decide by the window's width.
-        count = 2 if Window.width > app.fs_body * 55 else 1
+        count = 2 if Window.width > self.fs_body * 55 else 1
         self.ids.scroll.scroll_y = 1
         if (upcoming, count) == self._shown:
             return  # the same cards as last time: built cards are kept (building them costs)

@@ -1,16 +1,15 @@
 """One exhibit: pictures with captions, the body in the chosen layer, status, contacts, QR hand-off."""
 
-from kivy.app import App
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
 
 from kiosk.core.terms import STATUS_LABELS
 from kiosk.core.handoff import phone_url
 from kiosk.core.ui_text import text
 from kiosk.core.visit import VoteBlock
 
+from . import KioskScreen
 from ..widgets import load_kv
 from ..widgets import body_view, common, picture, qr_code, top_bar  # noqa: F401  (classes used in the kv)
 from ..widgets.reuse import Spares
@@ -33,7 +32,7 @@ class ContactRow(BoxLayout):
     details = StringProperty("")
 
 
-class ExhibitScreen(Screen):
+class ExhibitScreen(KioskScreen):
     exhibit = ObjectProperty(None, allownone=True)
     title_text = StringProperty("")
     summary_text = StringProperty("")
@@ -50,14 +49,13 @@ class ExhibitScreen(Screen):
 
     def on_kv_post(self, base_widget):
         self.spares = Spares()
-        App.get_running_app().bind(layer=lambda *a: self.refresh())
+        self.services.bind_layer(self.refresh)
 
     def show(self, exhibit_id: str | None = None):
         if exhibit_id is None:  # back from a poll, feedback or idea: the same exhibit, as it was
-            self._fill_actions(App.get_running_app().layer)
+            self._fill_actions(self.services.layer)
             return
-        app = App.get_running_app()
-        self.exhibit = app.content.exhibit(exhibit_id)
+        self.exhibit = self.services.content.exhibit(exhibit_id)
         self.refresh()
         self.ids.scroll.scroll_y = 1
 
@@ -65,8 +63,8 @@ class ExhibitScreen(Screen):
         exhibit = self.exhibit
         if exhibit is None:
             return
-        app = App.get_running_app()
-        layer = app.layer
+        services = self.services
+        layer = services.layer
         self.title_text = exhibit.title.get(layer)
         self.summary_text = exhibit.summary.get(layer)
         self.status_key = exhibit.status.value
@@ -74,36 +72,36 @@ class ExhibitScreen(Screen):
         missing = layer != "de" and not all(t.has(layer) for t in (exhibit.title, exhibit.summary, exhibit.body))
         self.fallback_note = text("fallback_note", layer) if missing else ""
         media = exhibit.media[0] if exhibit.media else None
-        self.image_path = str(app.content.media_path(media.path)) if media else ""
+        self.image_path = str(services.content.media_path(media.path)) if media else ""
         self.caption_text = media.caption.get(layer) if media and media.caption else ""
         self.credit_text = f"{media.credit} · {media.licence}" if media else ""
         self.alt_text = media.alt.get(layer) if media else ""
         # Leichte Sprache keeps its one-sentence lines; a German text shown in its place does not.
         self.ids.body.show_body(exhibit.body.get(layer), keep_lines=exhibit.body.keeps_lines(layer))
-        self.phone_link = phone_url(app.kiosk_config.phone.public_url, exhibit.id, layer)
+        self.phone_link = phone_url(services.config.phone.public_url, exhibit.id, layer)
         self._fill_contacts(layer)
         self._fill_actions(layer)
 
     def _fill_actions(self, layer: str):
         """The ways to take part: each poll, the rating, the idea prompt."""
-        app = App.get_running_app()
+        services = self.services
         box = self.ids.actions
         self.spares.put_back(box)
         take = self.spares.take
         exhibit = self.exhibit
         for poll in exhibit.polls:
-            check = app.visits.check_vote(exhibit, poll)
+            check = services.visits.check_vote(exhibit, poll)
             if check.block is VoteBlock.CLOSED:
                 continue
             done = check.block is VoteBlock.ALREADY_VOTED
             box.add_widget(take(ActionRow, kind=text("answer_poll", layer), title=poll.question.get(layer), done=done,
-                                action=lambda p=poll: app.open_poll(exhibit.id, p.id)))
+                                action=lambda p=poll: services.open_poll(exhibit.id, p.id)))
         if exhibit.feedback:
             box.add_widget(take(ActionRow, kind=text("give_feedback", layer), title=text("feedback_question", layer),
-                                done=False, action=lambda: app.go("feedback", exhibit_id=exhibit.id)))
+                                done=False, action=lambda: services.go("feedback", exhibit_id=exhibit.id)))
         if exhibit.idea is not None:
             box.add_widget(take(ActionRow, kind=text("give_idea", layer), title=exhibit.idea.prompt.get(layer),
-                                done=False, action=lambda: app.go("idea", exhibit_id=exhibit.id)))
+                                done=False, action=lambda: services.go("idea", exhibit_id=exhibit.id)))
         self.has_actions = bool(box.children)
 
     def _fill_contacts(self, layer: str):

@@ -1,12 +1,11 @@
 """Feedback on an exhibit: a rating from 1 to 5 and, if the visitor wants, a comment."""
 
-from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.core.records import Record
 from kiosk.core.ui_text import text
 
+from . import KioskScreen
 from ..widgets import load_kv
 from ..widgets import answers, common, keyboard, top_bar  # noqa: F401  (classes used in the kv)
 from ..widgets.answers import BigAnswer
@@ -14,7 +13,7 @@ from ..widgets.answers import BigAnswer
 SCALE_WORDS = {"de": ("gar nicht", "sehr gut"), "en": ("not at all", "very good"), "ls": ("gar nicht", "sehr gut")}
 
 
-class FeedbackScreen(Screen):
+class FeedbackScreen(KioskScreen):
     exhibit = ObjectProperty(None, allownone=True)
     rating = NumericProperty(0)
     writing = BooleanProperty(False)
@@ -22,7 +21,7 @@ class FeedbackScreen(Screen):
     message = StringProperty("")
 
     def on_kv_post(self, base_widget):
-        App.get_running_app().bind(layer=lambda *a: self._build_ratings())
+        self.services.bind_layer(self._build_ratings)
         # ids hold weak references: keep the field alive ourselves while it is off the screen.
         self._entry = self.ids.entry.__self__
         self.ids.holder.remove_widget(self._entry)
@@ -36,12 +35,12 @@ class FeedbackScreen(Screen):
             holder.remove_widget(self._entry)
 
     def show(self, exhibit_id: str):
-        self.exhibit = App.get_running_app().content.exhibit(exhibit_id)
+        self.exhibit = self.services.content.exhibit(exhibit_id)
         self.reset()
 
     def _build_ratings(self):
         """The five rating buttons: made once, then only their words and selection change."""
-        layer = App.get_running_app().layer
+        layer = self.services.layer
         low, high = SCALE_WORDS.get(layer, SCALE_WORDS["de"])
         box = self.ids.ratings
         if not box.children:
@@ -62,14 +61,14 @@ class FeedbackScreen(Screen):
     def send(self):
         if self.state != "asking" or not self.rating:
             return
-        app = App.get_running_app()
+        services = self.services
         comment = self._entry.ids.field.text if self.writing else None
-        draft = app.visits.feedback(self.exhibit, self.rating, comment)
-        self.state, self.message = "saving", text("saving", app.layer)
-        app.recorder.record(draft, self._saved)
+        draft = services.visits.feedback(self.exhibit, self.rating, comment)
+        self.state, self.message = "saving", text("saving", services.layer)
+        services.record(draft, self._saved)
 
     def _saved(self, result):
-        layer = App.get_running_app().layer
+        layer = self.services.layer
         if isinstance(result, Record):
             self.state, self.message = "thanks", text("thanks_feedback", layer)
             self.writing = False

@@ -2,15 +2,14 @@
 
 import datetime as dt
 
-from kivy.app import App
 from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
-from kivy.uix.screenmanager import Screen
 
 from kiosk.core.content_loader import TIMEZONE
 from kiosk.core.terms import STATUS_LABELS
 
+from . import KioskScreen
 from ..widgets import load_kv
 from ..widgets import common, picture, top_bar  # noqa: F401  (classes used in the kv)
 from ..widgets.event_words import EventWords
@@ -24,6 +23,7 @@ TITLE_LINES = 2  # on a tile
 class ExhibitTile(ButtonBehavior, BoxLayout):
     exhibit = ObjectProperty(None)
     image_path = StringProperty("")
+    services = ObjectProperty(None)  # the home screen's Services: pictures, opening the exhibit
 
     def status_text(self, layer: str) -> str:
         return STATUS_LABELS[self.exhibit.status].get(layer)
@@ -48,7 +48,7 @@ class ExhibitTile(ButtonBehavior, BoxLayout):
         return fit_lines(self.exhibit.title.get(layer), int(width), int(font_size), TITLE_LINES, bold=True)
 
     def on_release(self):
-        App.get_running_app().open_exhibit(self.exhibit.id)
+        self.services.open_exhibit(self.exhibit.id)
 
 
 class ThemeSection(BoxLayout):
@@ -60,21 +60,20 @@ class EventRow(EventWords, BoxLayout):
     pass
 
 
-class HomeScreen(Screen):
+class HomeScreen(KioskScreen):
     _shown_events = None  # the events the rows were built for
     def on_kv_post(self, base_widget):
-        App.get_running_app().bind(content=lambda *a: self.build_content())
+        self.services.bind_content(self.build_content)
         self.build_content()
 
     def build_content(self):
-        app = App.get_running_app()
-        if app.content is None:
+        content = self.services.content
+        if content is None:
             return
         sections = self.ids.sections
         for child in list(sections.children):
             if isinstance(child, ThemeSection):
                 sections.remove_widget(child)
-        content = app.content
         themes = {t.id: t for t in content.themes}
         order = [t.id for t in content.themes] + sorted({e.theme for e in content.exhibits} - set(themes))
         for theme_id in order:
@@ -84,14 +83,13 @@ class HomeScreen(Screen):
             section = ThemeSection(title=themes[theme_id].title if theme_id in themes else None, fallback=theme_id)
             for exhibit in exhibits:
                 path = str(content.media_path(exhibit.media[0].path)) if exhibit.media else ""
-                section.ids.grid.add_widget(ExhibitTile(exhibit=exhibit, image_path=path))
+                section.ids.grid.add_widget(ExhibitTile(exhibit=exhibit, image_path=path, services=self.services))
             sections.add_widget(section)
         self.build_events()
 
     def build_events(self):
         """What is on next; rebuilt only when that changed (an event began, content reloaded)."""
-        app = App.get_running_app()
-        upcoming = app.content.upcoming_events(dt.datetime.now(TIMEZONE))[:NEXT_EVENTS]
+        upcoming = self.services.content.upcoming_events(dt.datetime.now(TIMEZONE))[:NEXT_EVENTS]
         if upcoming == self._shown_events:
             return
         self._shown_events = upcoming

@@ -1,18 +1,17 @@
 """An idea for the exhibit's prompt, typed on the on-screen keyboard."""
 
-from kivy.app import App
 from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.core.records import Record
 from kiosk.core.ui_text import text
 from kiosk.core.visit import InvalidAnswer
 
+from . import KioskScreen
 from ..widgets import load_kv
 from ..widgets import common, keyboard, top_bar  # noqa: F401  (classes used in the kv)
 
 
-class IdeaScreen(Screen):
+class IdeaScreen(KioskScreen):
     exhibit = ObjectProperty(None, allownone=True)
     state = StringProperty("writing")  # writing | saving | thanks
     message = StringProperty("")
@@ -22,22 +21,22 @@ class IdeaScreen(Screen):
         self.ids.entry.bind(text=lambda entry, value: setattr(self, "has_text", bool(value.strip())))
 
     def show(self, exhibit_id: str):
-        self.exhibit = App.get_running_app().content.exhibit(exhibit_id)
+        self.exhibit = self.services.content.exhibit(exhibit_id)
         self.reset()
 
     def send(self):
-        app = App.get_running_app()
+        services = self.services
         if self.state != "writing":
             return
         try:
-            draft = app.visits.idea(self.exhibit, self.ids.entry.ids.field.text)
+            draft = services.visits.idea(self.exhibit, self.ids.entry.ids.field.text)
         except InvalidAnswer:
             return  # nothing written yet: the send button stays without effect
-        self.state, self.message = "saving", text("saving", app.layer)
-        app.recorder.record(draft, self._saved)
+        self.state, self.message = "saving", text("saving", services.layer)
+        services.record(draft, self._saved)
 
     def _saved(self, result):
-        layer = App.get_running_app().layer
+        layer = self.services.layer
         if isinstance(result, Record):
             self.state, self.message = "thanks", text("thanks_idea", layer)
             self.ids.entry.clear()

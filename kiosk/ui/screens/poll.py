@@ -1,8 +1,6 @@
 """A poll: large answer targets, a clear confirm, a thank-you after the commit, honest results."""
 
-from kivy.app import App
 from kivy.properties import BooleanProperty, NumericProperty, ObjectProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.core.numbers import percent, whole
 from kiosk.core.terms import PollType
@@ -10,6 +8,7 @@ from kiosk.core.records import Record
 from kiosk.core.ui_text import text
 from kiosk.core.visit import VoteBlock
 
+from . import KioskScreen
 from ..widgets import load_kv
 from ..widgets import answers, common, top_bar  # noqa: F401  (classes used in the kv)
 from ..widgets.answers import BigAnswer, ChoiceButton, ResultBar
@@ -18,7 +17,7 @@ from ..widgets.reuse import Spares
 BLOCK_TEXT = {VoteBlock.ALREADY_VOTED: "already_voted", VoteBlock.COOLDOWN: "cooldown", VoteBlock.CLOSED: "closed"}
 
 
-class PollScreen(Screen):
+class PollScreen(KioskScreen):
     exhibit = ObjectProperty(None, allownone=True)
     poll = ObjectProperty(None, allownone=True)
     state = StringProperty("asking")   # asking | saving | thanks | blocked | failed
@@ -30,27 +29,27 @@ class PollScreen(Screen):
 
     def on_kv_post(self, base_widget):
         self.spares = Spares()
-        App.get_running_app().bind(layer=lambda *a: self.refresh())
+        self.services.bind_layer(self.refresh)
 
     def _tappable(self, widget) -> None:
         widget.bind(on_release=self.tap)
 
     def show(self, exhibit_id: str, poll_id: str):
-        app = App.get_running_app()
-        self.exhibit = app.content.exhibit(exhibit_id)
+        services = self.services
+        self.exhibit = services.content.exhibit(exhibit_id)
         self.poll = self.exhibit.poll(poll_id)
         self.selected: list[str] = []
         # Everything a poll before this one in the visit may have left: nothing chosen yet.
         self.can_confirm = False
         self.voters = 0
-        self.shown_mono = app.visits.now()
-        check = app.visits.check_vote(self.exhibit, self.poll)
+        self.shown_mono = services.visits.now()
+        check = services.visits.check_vote(self.exhibit, self.poll)
         self.state = "asking" if check.allowed else "blocked"
         self.message = "" if check.allowed else self._block_text(check)
         self.refresh()
 
     def _block_text(self, check) -> str:
-        layer = App.get_running_app().layer
+        layer = self.services.layer
         return text(BLOCK_TEXT[check.block], layer, n=int(check.wait_s + 0.999))
 
     # --- what is shown ----------------------------------------------------------------------
@@ -58,8 +57,7 @@ class PollScreen(Screen):
     def refresh(self):
         if self.poll is None:
             return
-        app = App.get_running_app()
-        layer = app.layer
+        layer = self.services.layer
         poll = self.poll
         self.ids.question.text = poll.question.get(layer)
         if poll.type is PollType.MULTI:
@@ -124,36 +122,34 @@ class PollScreen(Screen):
     def confirm(self):
         if self.state != "asking" or not self.selected:
             return
-        app = App.get_running_app()
-        check = app.visits.check_vote(self.exhibit, self.poll)
+        services = self.services
+        check = services.visits.check_vote(self.exhibit, self.poll)
         if not check.allowed:
             self.state, self.message = "blocked", self._block_text(check)
             return
-        draft = app.visits.vote(self.exhibit, self.poll, list(self.selected), self.shown_mono)
+        draft = services.visits.vote(self.exhibit, self.poll, list(self.selected), self.shown_mono)
         self.state = "saving"
-        self.message = text("saving", app.layer)
-        app.recorder.record(draft, self._saved)
+        self.message = text("saving", services.layer)
+        services.record(draft, self._saved)
 
     def _saved(self, result):
-        app = App.get_running_app()
+        services = self.services
         if isinstance(result, Record):
             self.state = "thanks"
-            self.message = text("thanks_vote", app.layer)
-            self._show_results(app.layer)
+            self.message = text("thanks_vote", services.layer)
+            self._show_results(services.layer)
         else:
-            app.visits.forget_vote(self.exhibit, self.poll)
+            services.visits.forget_vote(self.exhibit, self.poll)
             self.state = "failed"
-            self.message = text("not_possible", app.layer)
+            self.message = text("not_possible", services.layer)
 
     def _show_results(self, layer: str):
-        app = App.get_running_app()
         box = self.ids.results
         self.spares.put_back(box)
         if not self.poll.show_results:
             self.voters = 0
             return
-        counts = app.recorder.poll_counts(self.exhibit.id, self.poll.id, self.poll.question_version,
-                                          app.kiosk_config.participation.show_suspect_votes)
+        counts = self.services.poll_counts(self.exhibit.id, self.poll.id, self.poll.question_version)
         per_answer, voters = counts["answers"], counts["voters"]
         multi = self.poll.type is PollType.MULTI
         # A share of the people who voted, for every type: where each voter gives one answer

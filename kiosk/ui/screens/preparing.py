@@ -1,12 +1,11 @@
 """Shown to visitors when no exhibit is valid: calm words instead of an error."""
 
-from kivy.uix.screenmanager import Screen
-
+from . import KioskScreen
 from ..widgets import load_kv
 from ..widgets import common  # noqa: F401  (classes used in the kv)
 
 
-class PreparingScreen(Screen):
+class PreparingScreen(KioskScreen):
     pass
 
 

@@ -1,4 +1,5 @@
-"""Staff: what the kiosk shows and why, where it stores, reload content, export to USB, exit.
+"""Staff: what the kiosk shows and why, where it stores, how its sync is doing, reload content,
+export to USB, exit.
 
 Reached only through the corner gesture and the PIN pad. In German: staff work here.
 """
@@ -6,18 +7,19 @@ Reached only through the corner gesture and the PIN pad. In German: staff work h
 import datetime as dt
 import threading
 
-from kivy.app import App
 from kivy.clock import Clock
 from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.screenmanager import Screen
 
 from kiosk.core.config import PLACEHOLDER_PUBLIC_URL
 from kiosk.core.numbers import megabytes, whole
 
+from . import KioskScreen
+from ..sync_words import sync_words
 from ..widgets import load_kv
 from ..widgets import common  # noqa: F401  (classes used in the kv)
 
 MAX_PROBLEMS_SHOWN = 200
+SYNC_REFRESH_S = 2.0  # the sync's state changes in its own thread; staff watch it change here
 # content.tallies is keyed by the content's file kinds; staff read German.
 TALLY_NAMES = {"exhibits": "Exponate", "events": "Termine", "themes": "Themen"}
 PLACEHOLDER_WARNING = (
@@ -69,7 +71,7 @@ class ExportChoice(common.Card):
         return super().on_touch_up(touch) if self.shown else False
 
 
-class StaffScreen(Screen):
+class StaffScreen(KioskScreen):
     summary = StringProperty("")
     warning = StringProperty("")          # a setup fault staff must fix, shown above everything
     problems = StringProperty("")
@@ -78,27 +80,45 @@ class StaffScreen(Screen):
     choosing = BooleanProperty(False)     # the export asks: with the ideas' text or only numbers?
     export_question = StringProperty(EXPORT_QUESTION)
     privacy_hint = StringProperty(PRIVACY_HINT)
+    sync_alerts = StringProperty("")    # what staff must do about the sync, highlighted
+    sync_state = StringProperty("")     # how the sync is doing
+    _sync_timer = None                  # the sync section's refresh, while the screen is shown
 
     def show(self):
         self.choosing = False
         self.refresh()
 
+    def on_enter(self, *args):
+        self._sync_timer = Clock.schedule_interval(lambda dt: self.refresh_sync(), SYNC_REFRESH_S)
+
+    def on_leave(self, *args):
+        if self._sync_timer is not None:
+            self._sync_timer.cancel()
+            self._sync_timer = None
+
+    def refresh_sync(self):
+        # status() reads what the sync thread last saw: no network, nothing waited for.
+        words = sync_words(self.services.sync.status())
+        self.sync_alerts = "\n".join(words.alerts)
+        self.sync_state = "\n".join(words.lines)
+
     def refresh(self):
-        app = App.get_running_app()
-        content = app.content
-        config = app.kiosk_config
+        services = self.services
+        content = services.content
+        config = services.config
         tallies = "  ·  ".join(f"{TALLY_NAMES.get(name, name)}: {_de(t.valid)} gültig, {_de(t.invalid)} ungültig"
                                for name, t in content.tallies.items())
         self.summary = "\n".join([
-            f"Kiosk: {config.kiosk.name} ({config.kiosk.id})  ·  App-Version {app.version}",
+            f"Kiosk: {config.kiosk.name} ({config.kiosk.id})  ·  App-Version {services.version}",
             f"Inhaltsversion: {content.version}  ·  {tallies}",
             f"Inhalte: {content.root}",
-            f"Speicher: {app.store_path}",
+            f"Speicher: {services.store_path}",
             f"Konfiguration: {config.path}",
         ])
-        self.summary += "\n" + self._store_summary(app)
+        self.summary += "\n" + self._store_summary(services)
+        self.refresh_sync()
         self.warning = "\n".join(self._setup_warnings(config))
-        lines = self._store_alerts(app)
+        lines = self._store_alerts(services.recorder)
         errors, warnings = content.errors(), content.warnings()
         if not errors and not warnings:
             lines.append("Keine Probleme in den Inhalten: alle sind gültig.")
@@ -112,8 +132,8 @@ class StaffScreen(Screen):
         return [PLACEHOLDER_WARNING] if config.public_url_is_placeholder else []
 
     @staticmethod
-    def _store_summary(app) -> str:
-        recorder = app.recorder
+    def _store_summary(services) -> str:
+        recorder = services.recorder
         if recorder is None or not recorder.opened:
             return "Aufzeichnung: der Speicher wird gerade geöffnet und geprüft …"
         if not recorder.available:
@@ -121,17 +141,15 @@ class StaffScreen(Screen):
         health = recorder.health()
         records = _plural(health.get("records", 0), "Eintrag", "Einträge")
         size = megabytes(health.get("size_bytes", 0), "de")
-        if app.kiosk_config.standalone:
+        if services.config.standalone:
             # Without a central nothing is ever transferred: "not yet transferred" would promise it.
             return (f"Aufzeichnung: {records}, nur auf diesem Kiosk gespeichert (kein zentraler Server "
                     f"eingestellt; weitergeben per Export auf USB-Stick)  ·  Datei {size}")
-        outbox = health.get("outbox", {})
-        pending = outbox.get("pending", 0) if isinstance(outbox, dict) else outbox
-        return f"Aufzeichnung: {records}, {_de(pending)} noch nicht übertragen  ·  Datei {size}"
+        # What waits for the central is said in the sync's section below.
+        return f"Aufzeichnung: {records}  ·  Datei {size}"
 
     @staticmethod
-    def _store_alerts(app) -> list[str]:
-        recorder = app.recorder
+    def _store_alerts(recorder) -> list[str]:
         lines = []
         if recorder is not None and recorder.problem:
             kind = recorder.problem.split(":", 1)[0]
@@ -169,26 +187,26 @@ class StaffScreen(Screen):
         from kiosk.core.files import Protected
         from kiosk.export.period import BERLIN
 
-        app = App.get_running_app()
+        services = self.services
         stamp = dt.datetime.now(BERLIN).strftime("%Y-%m-%d-%H%M")
         kind = "mit-texten" if include_free_text else "zahlen"
-        target = sticks[0] / f"stadtlabor-{app.kiosk_config.kiosk.id}-{stamp}-{kind}.xlsx"
+        target = sticks[0] / f"stadtlabor-{services.config.kiosk.id}-{stamp}-{kind}.xlsx"
         self.exporting = True
         self.export_message = f"Export läuft … {target.name}"
         # The same protection as `kiosk export`: a stick mounted over the data folder (or a link
         # on it) must not let the export replace the store, the config or the content.
-        protected = Protected(configs=[app.kiosk_config.path] if app.kiosk_config.path else [],
-                              content_roots=[app.content.root])
+        config_path = services.config.path
+        protected = Protected(configs=[config_path] if config_path else [], content_roots=[services.content.root])
         threading.Thread(target=self._export,
-                         args=(app.recorder.store, target, app.content.exhibits, protected, include_free_text),
+                         args=(services.recorder.store, target, services.content.exhibits, protected, include_free_text),
                          name="usb-export", daemon=True).start()
 
     def _export_blocked(self):
         """The sticks to write to; None (and the reason shown) when the export cannot start."""
         from kiosk.export import find_removable_media
 
-        app = App.get_running_app()
-        if app.recorder is None or app.recorder.store is None:
+        recorder = self.services.recorder
+        if recorder is None or recorder.store is None:
             self.export_message = "Export nicht möglich: der Speicher ist nicht geöffnet (siehe oben)."
             return None
         sticks = find_removable_media()
@@ -219,11 +237,11 @@ class StaffScreen(Screen):
 
     def reload(self):
         self.problems = "Inhalte werden neu gelesen und geprüft …"
-        App.get_running_app().reload_content(on_done=self.refresh)
+        self.services.reload_content(on_done=self.refresh)
 
     def leave(self):
         self.choosing = False
-        App.get_running_app().end_visit("staff")
+        self.services.end_visit("staff")
 
     def exit_app(self):
         # Ends Kivy's loop; App.run() then dispatches on_stop (which closes the store) once.

@@ -1,8 +1,7 @@
 """An exhibit body: Markdown blocks as a column of wrapping labels."""
 
-from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
@@ -32,6 +31,7 @@ BLOCKS_PER_FRAME = 8  # below the fold: about 30 ms of layout a frame
 class BodyView(BoxLayout):
     markdown = StringProperty("")
     keep_lines = BooleanProperty(False)  # Leichte Sprache: each source line its own line
+    unit = NumericProperty(16)  # the spacing unit, from the app's type scale (kv)
 
     def show_body(self, markdown: str, keep_lines: bool = False) -> None:
         """A body and how its lines are kept, laid out once (setting the two properties one
@@ -76,7 +76,7 @@ class BodyView(BoxLayout):
         # Labels are created at the view's width, so each renders its text once, not first at
         # Kivy's default width of 100 px; markup is switched on only where a block has tags.
         width = self.width
-        unit = App.get_running_app().unit
+        unit = self.unit
         take = self.spares.take
         for block in blocks:
             if block.kind == "heading":

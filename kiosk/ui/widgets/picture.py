@@ -1,19 +1,19 @@
 """A picture from the content folder, decoded off the frame at the size it is shown."""
 
-from kivy.app import App
 from kivy.clock import Clock
-from kivy.properties import StringProperty
+from kivy.properties import ObjectProperty, StringProperty
 from kivy.uix.image import Image
 
 
 class Picture(Image):
     path = StringProperty("")   # absolute path of the image file
+    images = ObjectProperty(None, allownone=True)  # the kiosk's ImageCache, handed down by the screen's kv
 
     def __init__(self, **kwargs):
         kwargs.setdefault("fit_mode", "cover")
         super().__init__(**kwargs)
         self._trigger = Clock.create_trigger(self._request, 0)
-        self.bind(path=self._path_changed, size=self._trigger)
+        self.bind(path=self._path_changed, size=self._trigger, images=self._trigger)
 
     def _path_changed(self, *args):
         # A picture already on screen has its size: a decoded picture is swapped in the same
@@ -24,17 +24,18 @@ class Picture(Image):
             self._trigger()
 
     def _request(self, *args):
+        if self.images is None:
+            return  # not yet handed its cache: it asks once it is
         if not self.path or self.width < 2 or self.height < 2:
             self.texture = None
             return
         wanted = self.path
-        App.get_running_app().images.request(wanted, self.width, self.height,
-                                             lambda texture: self._show(wanted, texture))
+        self.images.request(wanted, self.width, self.height, lambda texture: self._show(wanted, texture))
 
     def prefetch(self, path: str) -> None:
         """Decode `path` now at this widget's size, to be shown later without a wait."""
-        if self.width >= 2 and self.height >= 2:
-            App.get_running_app().images.request(path, self.width, self.height, lambda texture: None)
+        if self.images is not None and self.width >= 2 and self.height >= 2:
+            self.images.request(path, self.width, self.height, lambda texture: None)
 
     def _show(self, wanted: str, texture) -> None:
         if wanted == self.path:  # the widget may show another picture by now

@@ -1,7 +1,6 @@
 """The bar on every visitor screen: wordmark, way back, text size, contrast and language."""
 
-from kivy.app import App
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, ObjectProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
 from . import common  # noqa: F401  (style classes used in the kv)
@@ -12,6 +11,7 @@ class TopBar(BoxLayout):
     back_to = StringProperty("")     # screen name the back button leads to; "" hides it
     back_key = StringProperty("back")  # UI text key for the back button's label
     compact = BooleanProperty(False)  # narrow screens: the text-size chip shows only "A+"
+    services = ObjectProperty(None)   # the screen's Services (kiosk.ui.screens), set in its kv
 
     def on_kv_post(self, base_widget):
         self._back = self.ids.back
@@ -29,20 +29,19 @@ class TopBar(BoxLayout):
             holder.remove_widget(self._back)
 
     def go_back(self):
-        App.get_running_app().go(self.back_to)
+        self.services.go(self.back_to)
 
     def finish(self):
-        App.get_running_app().finish_visit()
+        self.services.finish_visit()
 
     def toggle_large_text(self):
-        app = App.get_running_app()
-        app.large_text = not app.large_text
-        app.idle.touched()
+        self.services.toggle_large_text()
 
     def toggle_contrast(self):
-        app = App.get_running_app()
-        app.high_contrast = not app.high_contrast
-        app.idle.touched()
+        self.services.toggle_contrast()
+
+    def set_layer(self, layer: str):
+        self.services.set_layer(layer)
 
 
 load_kv(__file__)

@@ -1,0 +1,70 @@
+"""The staff screen's "Zentrale / Sync" section: a sync in trouble is said in German, what to act
+on is highlighted, and the section follows the sync while the screen is shown."""
+
+import pytest
+
+from sync.status import SyncStatus
+
+from kiosk.core.config import SyncSection
+
+from .test_staff_screen_text import SyncShowing, config_of, open_staff
+
+CENTRAL = SyncSection(central_url="https://zentrale.soest.example", token="t")
+
+pytestmark = pytest.mark.ui
+
+FAILING = SyncStatus(configured=True, online=False, last_error="Zentrale nicht erreichbar (Zeitüberschreitung nach 5 s)",
+                     quarantined=3, clock_skew_s=125.0, pending=42, failures=4,
+                     last_attempt_at="2026-03-02T09:15:00.000000Z", last_success_at="2026-03-02T08:02:00.000000Z")
+
+
+def test_a_failing_sync_is_shown_with_what_to_do(fresh, monkeypatch):
+    monkeypatch.setattr(fresh.app, "sync", SyncShowing(FAILING))
+    monkeypatch.setattr(fresh.app, "kiosk_config", fresh.app.kiosk_config.replace(sync=CENTRAL))
+    text = open_staff(fresh)
+    assert "Zentrale / Sync" in text
+    assert "Verbindung: offline" in text, text
+    assert "Letzter Fehler (4 Versuche in Folge): Zentrale nicht erreichbar (Zeitüberschreitung nach 5 s)" in text
+    assert "Noch nicht übertragen: 42 Einträge" in text
+    assert "3 Einträge von der Zentrale abgelehnt" in text and "nichts wird gelöscht" in text
+    assert "Die Uhr des Kiosks geht 2 min 5 s vor" in text
+    assert "Zuletzt erfolgreich übertragen: 02.03.2026 09:02 Uhr" in text  # 08:02 UTC, read in Soest
+    screen = fresh.app.screen("staff")
+    assert "Die Uhr des Kiosks geht 2 min 5 s vor" in screen.sync_alerts  # highlighted: more than 60 s
+    fresh.screenshot("staff-sync-failing")
+    fresh.resize(1280, 800)
+    open_staff(fresh)
+    fresh.screenshot("staff-sync-failing")
+
+
+def test_a_refused_token_says_what_to_do(fresh, monkeypatch):
+    monkeypatch.setattr(fresh.app, "sync", SyncShowing(SyncStatus(configured=True, online=True, stopped=True,
+                                                                  clock_skew_s=-12.0, last_error="401 Unauthorized")))
+    with config_of(fresh.app, sync=CENTRAL):
+        text = open_staff(fresh)
+    assert "Token in config.toml [sync] prüfen, dann Kiosk neu starten" in text, text
+    assert "Die Uhr des Kiosks geht 12 s nach" in text
+    screen = fresh.app.screen("staff")
+    assert "Token" in screen.sync_alerts and "12 s" not in screen.sync_alerts  # a small skew stays calm
+    fresh.screenshot("staff-sync-token-refused")
+
+
+def test_the_section_follows_the_sync_while_shown_and_stops_after(fresh, monkeypatch):
+    sync = SyncShowing(SyncStatus(configured=True, online=None))
+    monkeypatch.setattr(fresh.app, "sync", sync)
+    assert "Verbindung: noch nicht versucht" in open_staff(fresh)
+    sync.current = SyncStatus(configured=True, online=True, last_success_at="2026-11-30T08:02:00.000000Z")
+    fresh.wait(lambda: "Verbindung: online" in fresh.screen_text(), timeout=10, what="the sync section refreshed")
+    screen = fresh.app.screen("staff")
+    screen.leave()
+    fresh.settle()
+    assert screen._sync_timer is None
+    assert sync.kicks == 1  # leaving ends the visit, which wakes the sync
+
+
+def test_the_standalone_kiosk_runs_its_stand_in_sync(fresh):
+    from kiosk.ui.sync_runner import NoSync
+
+    assert fresh.app.kiosk_config.standalone
+    assert isinstance(fresh.app.sync, NoSync)
+    assert "Eigenständig – keine Zentrale eingestellt" in open_staff(fresh)
