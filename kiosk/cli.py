@@ -16,6 +16,7 @@ from . import __version__
 from .core.config import Config, load_config
 from .core.errors import ContentRootError, KioskError, UsageError
 from .export.cli import add_export_command
+from .salvage_command import add_salvage_command
 
 if TYPE_CHECKING:
     from .core.content_loader import LoadedContent
@@ -117,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="append each record id, flushed to disk, once its commit returned")
     simulate.add_argument("--kiosk-id", default=None, help="kiosk id for the records (default: the config's)")
     simulate.set_defaults(handler=cmd_simulate)
+
+    add_salvage_command(commands)
     return parser
 
 

@@ -17,6 +17,10 @@ RECORD_COLUMNS = ", ".join((*RECORD_FIELDS, "redacted_at"))
 INSERT_RECORD = (f"INSERT INTO records ({', '.join(RECORD_FIELDS)}) "
                  f"VALUES ({', '.join('?' for _ in RECORD_FIELDS)})")
 
+# A record as another store held it, redaction and all (kiosk salvage).
+INSERT_SALVAGED = (f"INSERT INTO records ({', '.join(RECORD_FIELDS)}, redacted_at) "
+                   f"VALUES ({', '.join('?' for _ in RECORD_FIELDS)}, ?)")
+
 
 def insert_values(values: dict) -> list:
     """The values of INSERT_RECORD, from a record's stored values by field name."""

@@ -47,7 +47,7 @@ from .opening import (
     recognise,
     set_pragmas,
 )
-from .rows import INSERT_RECORD, RECORD_COLUMNS, SUSPECT, insert_values, record_from_row
+from .rows import INSERT_RECORD, INSERT_SALVAGED, RECORD_COLUMNS, SUSPECT, insert_values, record_from_row
 from .schema import migrations
 from .sqlite_errors import (
     SQLITE_CORRUPT,
@@ -99,9 +99,11 @@ class Store:
 
     @classmethod
     def open(cls, path: Path | str, kiosk_id: str, *, app_version: str = "", clock: Clock | None = None,
-             connect: Connect | None = None) -> "Store":
+             connect: Connect | None = None, record_boot: bool = True) -> "Store":
         """Open (or create) the store at `path` and start a new boot.
 
+        `record_boot=False` is for commands that only maintain the store (`kiosk salvage`): no boot
+        row, so the kiosk's count of restarts stays true; such a store must not append records.
         `connect` replaces `sqlite3.connect` (called as `connect(path, check_same_thread=False)`),
         for opening through another SQLite VFS.
         """
@@ -127,10 +129,11 @@ class Store:
             pragmas = set_pragmas(conn, path)
             try:
                 migrations.apply(Database(conn, recursive_triggers=False, execute_plugins=False))
-                boot_id = str(uuid.uuid4())
-                with conn:
-                    conn.execute("INSERT INTO boots (boot_id, started_at, app_version) VALUES (?, ?, ?)",
-                                 (boot_id, utc_text(clock()), app_version))
+                boot_id = str(uuid.uuid4()) if record_boot else ""
+                if record_boot:
+                    with conn:
+                        conn.execute("INSERT INTO boots (boot_id, started_at, app_version) VALUES (?, ?, ?)",
+                                     (boot_id, utc_text(clock()), app_version))
                 store_id = conn.execute(_STORE_ID).fetchone()[0]
             except sqlite3.Error as error:
                 raise open_failed(path, error) from error
@@ -366,6 +369,34 @@ class Store:
         """Stop sending a record the central rejected; it is kept and shown to staff."""
         return self._write("UPDATE outbox SET state = 'quarantined', quarantined_reason = ?, "
                            "attempts = attempts + 1 WHERE record_id = ? AND state = 'pending'", (reason, record_id))
+
+    def add_salvaged(self, rows: Iterable[dict], batch: int = 500) -> tuple[int, int, list[str]]:
+        """Add records recovered from another store (`kiosk salvage`), each with every stored
+        value as it was (by column name, redacted_at included) and a pending outbox entry.
+
+        Returns (added, already there, clashing ids): a record whose id the store has is skipped,
+        so a second salvage adds nothing; one whose (store_id, seq) another record holds is not
+        added and its id returned. A batch is one transaction: a record goes in with its outbox
+        entry or not at all.
+        """
+        added = already = 0
+        clashes: list[str] = []
+        pending = list(rows)
+        for start in range(0, len(pending), max(1, batch)):
+            with self._write_lock:
+                conn = self._writing()
+                with self._immediate(conn):
+                    for row in pending[start:start + batch]:
+                        if conn.execute("SELECT 1 FROM records WHERE id = ?", (row["id"],)).fetchone():
+                            already += 1
+                        elif conn.execute("SELECT 1 FROM records WHERE store_id = ? AND seq = ?",
+                                          (row["store_id"], row["seq"])).fetchone():
+                            clashes.append(row["id"])
+                        else:
+                            conn.execute(INSERT_SALVAGED, [*insert_values(row), row.get("redacted_at")])
+                            conn.execute(_INSERT_OUTBOX, (row["id"],))
+                            added += 1
+        return added, already, clashes
 
     # -- alerts --------------------------------------------------------------------------
 
