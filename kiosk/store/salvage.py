@@ -306,7 +306,10 @@ def record_values(columns: list[str], values: list, store_id: str | None) -> dic
         row["store_id"] = store_id
     elif len(values) != len(columns):
         raise ValueError(f"{len(values)} fields, not {len(columns)}")
-    uuid.UUID(_text(row["id"], "id"))
+    try:
+        uuid.UUID(_text(row["id"], "id"))
+    except ValueError:
+        raise ValueError(f"id is {row['id']!r}, not a UUID") from None
     _text(row["kiosk_id"], "kiosk_id")
     _text(row["store_id"], "store_id")
     if not isinstance(row["seq"], int) or row["seq"] < 1:
@@ -327,7 +330,10 @@ def record_values(columns: list[str], values: list, store_id: str | None) -> dic
         raise ValueError("payload is not a JSON object")
     if not isinstance(flags, list) or not set(flags) <= _FLAGS:
         raise ValueError(f"flags are {row['flags']!r}")
-    dt.datetime.fromisoformat(_text(row["created_at"], "created_at"))
+    try:
+        dt.datetime.fromisoformat(_text(row["created_at"], "created_at"))
+    except ValueError:
+        raise ValueError(f"created_at is {row['created_at']!r}, not a time") from None
     return row
 
 
