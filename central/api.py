@@ -19,7 +19,6 @@ from sync.protocol import (
     ErrorAnswer,
     Heartbeat,
     HeartbeatAnswer,
-    RecordResult,
     StoreProgress,
     SyncState,
     parse_utc,
@@ -77,11 +76,13 @@ def push_records(batch: Batch, request: Request, kiosk_id: str = Depends(token_k
     items = sort_records(kiosk_id, batch.records)
     received_at = utc_text(utc_now())
     results, progress = _db(request).store_batch(kiosk_id, items, received_at)
-    answer = BatchAnswer(
-        server_time=utc_text(utc_now()),
-        results=[RecordResult(id=r.record_id, outcome=r.outcome, code=r.code, message=r.message) for r in results],
-        stores=[StoreProgress(store_id=p.store_id, contiguous_seq=p.contiguous_seq, count=p.count) for p in progress],
-    )
+    # Validated as one whole (pydantic's core does the 1000 results in one call), not built
+    # result by result.
+    answer = BatchAnswer.model_validate({
+        "server_time": utc_text(utc_now()),
+        "results": [{"id": r.record_id, "outcome": r.outcome, "code": r.code, "message": r.message} for r in results],
+        "stores": [vars(p) for p in progress],
+    })
     return json_response(answer)
 
 

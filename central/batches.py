@@ -4,52 +4,104 @@ One record the central cannot take is rejected alone (its code and a message nam
 field), and the rest of the batch goes through: a kiosk never has a whole batch held up by
 one bad record. The fingerprint is taken here, from the checked values, so the database only
 compares hashes to tell a duplicate from a conflict.
+
+Speed: a batch is checked by pydantic in one call over the whole list (WireRecord, the same
+model check_record uses), and only the records that fail it go through check_record one by
+one for their message; the canonical JSON is encoded once per record and serves the payload
+size check, the stored payload and the fingerprint's hash. A 1000-record batch takes about
+half the time of check_record + fingerprint per record, and the outcome is the same
+(tests/central/test_central_record_checks.py compares them).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from typing import Any
 
-from sync.protocol import UUID_PATTERN, RecordProblem, RejectCode, check_record, fingerprint
+from pydantic import TypeAdapter, ValidationError
+
+from kiosk.core.records import RECORD_FIELDS
+from sync.protocol import (
+    MAX_PAYLOAD_CHARS,
+    UUID_PATTERN,
+    RecordProblem,
+    RejectCode,
+    WireRecord,
+    check_record,
+)
 
 from .db import Candidate, Refused
 
 _UUID = re.compile(UUID_PATTERN)
 _MAX_SEQ = 2**62
 _ID_CHARS = 200  # RecordResult.id's limit
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_RECORDS = TypeAdapter(list[WireRecord])
+# sync.protocol.canonical_json, with its encoder made once: json.dumps with options builds a
+# new encoder on every call, a tenth of the time of a record.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_FIELDS = set(RECORD_FIELDS)
 
 
 def sort_records(kiosk_id: str, records: list[Any]) -> list[Candidate | Refused]:
     """Each record of a batch pushed with `kiosk_id`'s token, in order: a Candidate to store,
     or Refused (invalid, or wrong_kiosk) with the place it names where that can be read."""
+    checked = _check_all(records)
     items: list[Candidate | Refused] = []
-    for raw in records:
+    for raw, values in zip(records, checked):
         try:
-            checked = check_record(raw)
-            if checked["kiosk_id"] != kiosk_id:
+            if isinstance(values, RecordProblem):
+                raise values
+            candidate = _candidate(values, raw)
+            if values["kiosk_id"] != kiosk_id:
                 raise RecordProblem(RejectCode.WRONG_KIOSK,
-                                    f"kiosk_id: '{checked['kiosk_id']}' is not the kiosk this token belongs to "
+                                    f"kiosk_id: '{values['kiosk_id']}' is not the kiosk this token belongs to "
                                     f"('{kiosk_id}')")
-            items.append(_candidate(checked))
+            items.append(candidate)
         except RecordProblem as problem:
             items.append(Refused(_result_id(raw), *_place(raw), problem.code, problem.message))
     return items
 
 
-def _candidate(checked: dict) -> Candidate:
+def _check_all(records: list[Any]) -> list[dict | RecordProblem]:
+    """check_record's result for each record: its checked values, or the RecordProblem."""
     try:
-        print_ = fingerprint(checked)
+        models = _RECORDS.validate_python(records)
+    except ValidationError as error:
+        failed = {problem["loc"][0] for problem in error.errors() if problem["loc"]}
+        return [_check_one(raw) if index in failed or not isinstance(raw, dict) else _dumped(raw)
+                for index, raw in enumerate(records)]
+    return _RECORDS.dump_python(models, mode="json")
+
+
+def _dumped(raw: dict) -> dict:
+    return WireRecord.model_validate(raw).model_dump(mode="json")
+
+
+def _check_one(raw: Any) -> dict | RecordProblem:
+    try:
+        return check_record(raw)
+    except RecordProblem as problem:
+        return problem
+
+
+def _candidate(values: dict, raw: Any) -> Candidate:
+    try:
+        payload = _canonical(values["payload"])
+        whole = _canonical(values).encode()
     except UnicodeEncodeError:
         # JSON allows a lone surrogate (\ud800); no database or export can hold it.
         raise RecordProblem(RejectCode.INVALID, "a text field holds a lone surrogate (\\ud800-\\udfff), which is "
                             "not a character; the record cannot be stored") from None
-    values = dict(checked)
-    values["payload"] = _dumps(checked["payload"])
-    values["flags"] = _dumps(checked["flags"])
-    return Candidate(values, print_)
+    if len(payload) > MAX_PAYLOAD_CHARS:
+        check_record(raw)  # raises the protocol's own words for it
+        raise RecordProblem(RejectCode.INVALID, f"payload: more than {MAX_PAYLOAD_CHARS} characters of JSON")
+    stored = dict(values)
+    stored["payload"] = payload
+    stored["flags"] = _canonical(values["flags"]) if values["flags"] else "[]"
+    # sync.protocol.fingerprint: the checked values hold exactly RECORD_FIELDS.
+    return Candidate(stored, hashlib.sha256(whole).hexdigest())
 
 
 def _result_id(raw: Any) -> str:

@@ -28,7 +28,9 @@ DRAIN_BYTES = 4 * MAX_BATCH_BYTES
 
 
 class TooLarge(Exception):
-    pass
+    def __init__(self, read_whole: bool):
+        super().__init__("the body is over the limit")
+        self.read_whole = read_whole  # the message past the limit was the body's last
 
 
 class PushGate:
@@ -72,8 +74,9 @@ class PushGate:
             return
         try:
             body = await _read_body(receive, limit)
-        except TooLarge:
-            await _drain(receive, DRAIN_BYTES)
+        except TooLarge as too_large:
+            if not too_large.read_whole:
+                await _drain(receive, DRAIN_BYTES)
             await _answer(scope, receive, send, _too_large(limit))
             return
         if body is None:
@@ -99,7 +102,7 @@ async def _read_body(receive, limit: int) -> bytes | None:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise TooLarge()
+            raise TooLarge(read_whole=not message.get("more_body", False))
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)

@@ -93,3 +93,24 @@ def central(tmp_path):
 
     with running_central(tmp_path) as server:
         yield server
+
+
+@pytest.fixture
+def central_with(tmp_path):
+    """A factory: `central_with(**settings)` starts the real central with those [central] keys
+    (e.g. max_concurrent_pushes=1) in tmp_path/central-N; all are stopped after the test."""
+    from central_server import CentralServer
+
+    started = []
+
+    def start(**settings):
+        server = CentralServer(tmp_path / f"central-{len(started) + 1}", **settings)
+        started.append(server)
+        return server.start()
+
+    yield start
+    for server in started:
+        try:
+            server.stop()
+        finally:
+            server.kill()
