@@ -265,11 +265,12 @@ def status_text(health: dict) -> str:
     lines.append(("integrity", health["integrity"]))
     sync = health["sync"]
     if sync["standalone"]:
-        lines.append(("sync", "standalone: nothing is sent ([sync] central_url is empty)"))
+        lines.append(("sync", "standalone (no central_url): nothing is sent ([sync] central_url is empty)"))
         if outbox.get("sent") or outbox.get("quarantined"):  # sent while a central was still set
             lines.append(("outbox", f"{outbox['sent']:,} sent earlier, {outbox['quarantined']:,} quarantined"))
     else:
         lines.append(("sync", f"to {sync['central_url']}"))
+        lines += sync_lines(health.get("sync_status") or {})
         counts = f"{outbox['pending']:,} waiting, {outbox['sent']:,} sent, {outbox['quarantined']:,} quarantined"
         lines.append(("outbox", counts))
     alerts = health["alerts"]
@@ -279,6 +280,45 @@ def status_text(health: dict) -> str:
     for alert in alerts:
         text.append(f"  {readable_time(alert.get('created_at'))}  {alert.get('kind')}: {alert.get('message')}")
     return "\n".join(text)
+
+
+def sync_lines(status: dict) -> list[tuple[str, str]]:
+    """What the kiosk's sync last saw (sync.status.SyncStatus, saved in the store by the sync
+    pass), as status lines; the outbox counts come from the store itself, which is newer."""
+    if not status or not status.get("last_attempt_at"):
+        return [("last sync", "never synced")]
+    lines = []
+    if status.get("stopped"):
+        lines.append(("online", "STOPPED: the central refused this kiosk's token; nothing is sent until [sync] "
+                                "token is fixed (kiosk-central add-kiosk makes a new one)"))
+    elif status.get("online"):
+        lines.append(("online", f"yes (the central answered at {readable_time(status['last_attempt_at'])})"))
+    else:
+        lines.append(("online", f"no (last try {readable_time(status['last_attempt_at'])})"))
+    success = status.get("last_success_at")
+    lines.append(("last sync", readable_time(success) if success else "never synced"))
+    if status.get("last_error"):
+        lines.append(("last error", str(status["last_error"])))
+    if status.get("failures") and status.get("next_attempt_at") and not status.get("stopped"):
+        lines.append(("next try", f"{readable_time(status['next_attempt_at'])} ({status['failures']} failed in a row)"))
+    skew = status.get("clock_skew_s")
+    if skew is not None:
+        lines.append(("clock", clock_skew_text(float(skew))))
+    return lines
+
+
+def clock_skew_text(skew_s: float) -> str:
+    """The kiosk's clock against the central's: `12 s ahead of the central`, days for large ones."""
+    seconds = round(abs(skew_s))
+    if seconds < 2:
+        return "in step with the central"
+    way = "ahead of" if skew_s > 0 else "behind"
+    text = f"{seconds:,} s {way} the central"
+    if seconds >= 86400:
+        text += f" (about {seconds / 86400:,.0f} days: set the kiosk's clock)"
+    elif seconds >= 60:
+        text += " (set the kiosk's clock; records keep the kiosk's time)"
+    return text
 
 
 def readable_time(value) -> str:
