@@ -232,9 +232,10 @@ def cmd_status(args) -> int:
         if damage:
             raise StoreDamagedError(
                 f"{store.path} is DAMAGED (SQLite's check found: {'; '.join(damage)}). Do not delete it. Back up "
-                "the file (with its -wal beside it, if there is one) and give it to IT: the sqlite3 shell's .recover may "
-                "recover its records. On its next start the kiosk moves the damaged file aside by itself (it is "
-                "never deleted), tells staff and starts a new store; restart it to record again.")
+                "the file (with its -wal beside it, if there is one) and give it to IT. On its next start the kiosk "
+                "moves the damaged file aside by itself (it is never deleted), tells staff and starts a new store; "
+                "restart it to record again. Then `kiosk salvage <moved file>` recovers the records it still holds "
+                "into the new store, to be sent.")
         health = store.health()
     finally:
         store.close()
