@@ -133,7 +133,10 @@ def cmd_serve(args) -> int:
                                                access_log=False, timeout_graceful_shutdown=10))
         print(f"kiosk-central: serving {settings.db} at http://{args.host}:{args.port} (API docs at /docs)",
               flush=True)
-        server.run()
+        try:
+            server.run()
+        except SystemExit:
+            pass  # uvicorn ends with exit 3 when it cannot listen; said below in our words
         if not server.started:
             print(f"kiosk-central: could not listen on {args.host}:{args.port} (taken, or not this machine's "
                   "address?); pick another --port or --host", file=sys.stderr)
