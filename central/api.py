@@ -100,6 +100,9 @@ def heartbeat(beat: Heartbeat, request: Request, kiosk_id: str = Depends(token_k
     _same_kiosk(beat.kiosk_id, kiosk_id)
     now = utc_now()
     # Positive: the kiosk's clock is ahead of the central's.
-    skew_s = (parse_utc(beat.kiosk_time) - now).total_seconds()
+    try:
+        skew_s = (parse_utc(beat.kiosk_time) - now).total_seconds()
+    except ValueError:  # the pattern lets through a month 13 or a year 0
+        raise Refusal(422, "invalid", f"kiosk_time: '{beat.kiosk_time}' is no real moment") from None
     _db(request).record_heartbeat(kiosk_id, utc_text(now), beat.kiosk_time, skew_s, beat.model_dump(mode="json"))
     return json_response(HeartbeatAnswer(server_time=utc_text(utc_now()), kiosk_id=kiosk_id))

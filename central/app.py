@@ -84,6 +84,9 @@ def _words(problems: list[dict], limit: int = 5) -> str:
 
 
 async def _http_error(request: Request, error: HTTPException):
+    if error.status_code == 400 and request.method == "POST":
+        # FastAPI's words for a body it cannot even decode (bytes that are not UTF-8).
+        return error_response(422, "not_json", "the body is not valid JSON (is it UTF-8 text?)")
     code = _HTTP_CODES.get(error.status_code, f"http_{error.status_code}")
     return error_response(error.status_code, code, str(error.detail), getattr(error, "headers", None))
 

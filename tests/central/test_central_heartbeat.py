@@ -50,6 +50,7 @@ def test_heartbeat_refusals(central):
     token = central.add_kiosk("kiosk-01")
     assert_refused(send(central, token, beat("kiosk-02")), 403, "wrong_kiosk")
     assert_refused(send(central, token, beat(outbox_depth=-1)), 422, "invalid", "outbox_depth")
+    assert_refused(send(central, token, beat(kiosk_time="2026-13-40T00:00:00.000000Z")), 422, "invalid", "kiosk_time")
     assert_refused(send(central, token, {**beat(), "mood": "fine"}), 422, "invalid", "mood")
     assert_refused(requests.post(central.url + HEARTBEAT_PATH, data="hi", timeout=10,
                                  headers={**central.auth(token), "Content-Type": "text/plain"}), 415)

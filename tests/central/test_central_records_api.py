@@ -131,6 +131,7 @@ def test_a_chunked_body_over_the_limit_is_refused(central):
 def test_bad_json_and_wrong_shapes_are_422_naming_what_is_wrong(central):
     token = central.add_kiosk("kiosk-01")
     assert_refused(push_body(central, token, b'{"kiosk_id": "kiosk-01", '), 422, "not_json")
+    assert_refused(push_body(central, token, b'\xff\xfe{}'), 422, "not_json")
     unknown = json.loads(body_of(records(1)))
     unknown["colour"] = "blue"
     assert_refused(push_body(central, token, json.dumps(unknown).encode()), 422, "invalid", "colour")
