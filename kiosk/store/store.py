@@ -316,6 +316,15 @@ class Store:
                           "WHERE o.state IN ('sent', 'quarantined') GROUP BY r.store_id")
         return {store_id: seq for store_id, seq in rows}
 
+    def sent_counts(self) -> dict[str, int]:
+        """Per store_id, how many records the central acknowledged (state sent). Set against the
+        count the central reports for a store, it tells a central that lost records (restored
+        from a backup) from one whose contiguous seq only stops at a gap it can never fill.
+        Quarantined records are not counted: the central rejected them and does not keep them."""
+        rows = self._read("SELECT r.store_id, COUNT(*) FROM outbox o JOIN records r ON r.id = o.record_id "
+                          "WHERE o.state = 'sent' GROUP BY r.store_id")
+        return {store_id: count for store_id, count in rows}
+
     def resend_after(self, store_id: str, seq: int) -> int:
         """Put every record of `store_id` with a seq above `seq` that was sent or quarantined back
         to pending; returns how many. For a central restored from an older backup, whose

@@ -41,6 +41,8 @@ def test_sent_progress_is_the_highest_answered_seq_per_store(store):
     store.add_salvaged(salvaged)
     store.mark_sent([salvaged[0]["id"]])
     assert store.sent_progress() == {store.store_id: 4, salvaged[0]["store_id"]: 1}
+    # What the central keeps: the acknowledged ones only, not the one it rejected.
+    assert store.sent_counts() == {store.store_id: 2, salvaged[0]["store_id"]: 1}
 
 
 def test_resend_after_puts_sent_and_quarantined_records_back(store, clock):
