@@ -17,6 +17,7 @@ from .core.config import Config, load_config
 from .core.errors import ContentRootError, KioskError, UsageError
 from .export.cli import add_export_command
 from .salvage_command import add_salvage_command
+from .sync_command import add_sync_command
 
 if TYPE_CHECKING:
     from .core.content_loader import LoadedContent
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(handler=cmd_simulate)
 
     add_salvage_command(commands)
+    add_sync_command(commands)
     return parser
 
 
