@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,7 @@ from kiosk.core.palette import HIGH_CONTRAST, STANDARD, rgba
 from kiosk.core.staff_pin import PinGate
 from kiosk.core.terms import Words
 from kiosk.core.ui_text import text
+from sync.status import SyncStatus
 
 from .image_cache import ImageCache
 from kiosk.core.visit import Visits
@@ -34,7 +36,6 @@ from .recorder import Recorder
 from .quiet_gc import QuietCollector
 from .screens import Services
 from .staff_gesture import CornerHold
-from sync.status import SyncStatus
 
 if TYPE_CHECKING:
     from kiosk.core.content_loader import LoadedContent
@@ -261,14 +262,17 @@ class KioskApp(App):
             try:
                 sync = start_sync(config, store, app_version=__version__, content_version=lambda: self._content_version)
             except Exception as error:  # noqa: BLE001 - no sync fault may stop the kiosk; staff see it
+                print(f"kiosk: warning: the sync could not start, the kiosk records on without it: "
+                      f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
                 sync = SyncStandIn(SyncStatus(configured=True, online=False,
                                               last_error=f"Die Übertragung konnte nicht starten: "
                                                          f"{type(error).__name__}: {error}"))
         with self._sync_lock:
-            if self._stopping:
-                sync.stop()
-                return
-            self.sync = sync
+            stopped_meanwhile = self._stopping
+            if not stopped_meanwhile:
+                self.sync = sync
+        if stopped_meanwhile:  # the kiosk was stopped while the store opened: no sync after on_stop
+            sync.stop()
 
     def _recorder_opened(self, dt) -> None:
         self._redact_old_free_text()

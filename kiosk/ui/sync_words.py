@@ -49,7 +49,7 @@ def sync_words(status: SyncStatus, now: dt.datetime | None = None) -> SyncWords:
     lines.append(f"Verbindung: {_connection(status)}")
     success = moment_words(status.last_success_at, now)
     lines.append(f"Zuletzt erfolgreich übertragen: {success or 'noch nie'}")
-    lines.append("Noch nicht übertragen: " + (_records(status.pending) if status.pending else "nichts, alles ist bei der Zentrale"))
+    lines.append(f"Noch nicht übertragen: {_waiting(status)}")
     if skew is not None and abs(status.clock_skew_s) <= SKEW_ALERT_S:
         lines.append(skew)
     if status.last_error:
@@ -68,6 +68,13 @@ def _connection(status: SyncStatus) -> str:
     if status.online is None:
         return "noch nicht versucht"
     return "online" if status.online else "offline (Zentrale nicht erreicht)"
+
+
+def _waiting(status: SyncStatus) -> str:
+    if status.pending:
+        return _records(status.pending)
+    # "all at the central" only once it answered: before that nothing was recorded yet.
+    return "nichts, alles ist bei der Zentrale" if status.last_success_at else "nichts"
 
 
 def _records(n: int) -> str:

@@ -68,3 +68,21 @@ def test_the_standalone_kiosk_runs_its_stand_in_sync(fresh):
     assert fresh.app.kiosk_config.standalone
     assert isinstance(fresh.app.sync, NoSync)
     assert "Eigenständig – keine Zentrale eingestellt" in open_staff(fresh)
+
+
+def test_a_sync_that_cannot_start_leaves_the_kiosk_running_and_tells_staff(fresh, monkeypatch, capsys):
+    from kiosk.ui import sync_runner
+
+    def refuse(*args, **kwargs):
+        raise OSError("Netzwerk nicht erreichbar")
+
+    app = fresh.app
+    monkeypatch.setattr(app, "sync", app.sync)  # put back after the test
+    monkeypatch.setattr(app, "kiosk_config", app.kiosk_config.replace(sync=CENTRAL))
+    monkeypatch.setattr(sync_runner, "start_sync", refuse)
+    app._start_sync()
+    assert "the sync could not start" in capsys.readouterr().err
+    text = open_staff(fresh)
+    assert "Letzter Fehler: Die Übertragung konnte nicht starten: OSError: Netzwerk nicht erreichbar" in text, text
+    app.end_visit("test")  # visits go on: the stand-in takes the kick
+    assert app.root.current == "attract"

@@ -99,7 +99,8 @@ class StaffScreen(KioskScreen):
     def refresh_sync(self):
         # status() reads what the sync thread last saw: no network, nothing waited for.
         words = sync_words(self.services.sync.status())
-        self.sync_alerts = "\n".join(words.alerts)
+        # "ACHTUNG:" as the screen's other warnings have it; it also marks where each one begins.
+        self.sync_alerts = "\n".join(f"ACHTUNG: {alert}" for alert in words.alerts)
         self.sync_state = "\n".join(words.lines)
 
     def refresh(self):
@@ -143,8 +144,8 @@ class StaffScreen(KioskScreen):
         size = megabytes(health.get("size_bytes", 0), "de")
         if services.config.standalone:
             # Without a central nothing is ever transferred: "not yet transferred" would promise it.
-            return (f"Aufzeichnung: {records}, nur auf diesem Kiosk gespeichert (kein zentraler Server "
-                    f"eingestellt; weitergeben per Export auf USB-Stick)  ·  Datei {size}")
+            return (f"Aufzeichnung: {records}, nur auf diesem Kiosk gespeichert (weitergeben per Export auf "
+                    f"USB-Stick)  ·  Datei {size}")
         # What waits for the central is said in the sync's section below.
         return f"Aufzeichnung: {records}  ·  Datei {size}"
 
