@@ -86,3 +86,31 @@ def test_a_sync_that_cannot_start_leaves_the_kiosk_running_and_tells_staff(fresh
     assert "Letzter Fehler: Die Übertragung konnte nicht starten: OSError: Netzwerk nicht erreichbar" in text, text
     app.end_visit("test")  # visits go on: the stand-in takes the kick
     assert app.root.current == "attract"
+
+
+def test_a_kiosk_with_a_central_that_is_down_shows_it_offline(fresh, monkeypatch):
+    """The real runner and client, against a port where nothing listens: the kiosk keeps going,
+    the pass runs in the sync's thread, and staff read "offline" with the error."""
+    import socket
+
+    from kiosk.ui.sync_runner import SyncRunner
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = fresh.app
+    monkeypatch.setattr(app, "sync", app.sync)  # put back after the test
+    monkeypatch.setattr(app, "kiosk_config", app.kiosk_config.replace(
+        sync=SyncSection(central_url=f"http://127.0.0.1:{port}", token="t")))
+    app._start_sync()
+    runner = app.sync
+    try:
+        assert isinstance(runner, SyncRunner)
+        assert runner.wait_for_pass(0, timeout=20)
+        assert runner.status().online is False
+        text = open_staff(fresh)
+        assert "Verbindung: offline (Zentrale nicht erreicht)" in text and "Letzter Fehler" in text, text
+        assert "Nächster Versuch" in text
+        fresh.screenshot("staff-sync-central-down")
+    finally:
+        runner.stop()
