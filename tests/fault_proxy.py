@@ -105,8 +105,9 @@ class FaultProxy:
             if mode == "drop":
                 _abort(handler)
             else:
+                retry_after = headers.get("Retry-After")
                 _answer(handler, status, headers.get("Content-Type", ""), answer,
-                        {k: v for k, v in headers.items() if k.lower() == "retry-after"})
+                        {"Retry-After": retry_after} if retry_after else None)
 
     def _forward(self, handler, body: bytes):
         connection = http.client.HTTPConnection(*self.target, timeout=60)
@@ -114,7 +115,7 @@ class FaultProxy:
             headers = {k: v for k, v in handler.headers.items() if k.lower() not in ("host", "connection")}
             connection.request(handler.command, handler.path, body=body, headers=headers)
             response = connection.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
+            return response.status, response.headers, response.read()  # headers: case-insensitive
         except OSError as error:  # the central is down behind the proxy: the gateway's answer
             return 502, {"Content-Type": "text/plain"}, f"Bad Gateway: {error}".encode()
         finally:

@@ -45,6 +45,7 @@ def test_kill_9_of_the_kiosk_during_a_push_loses_nothing_and_sends_nothing_twice
         # Killed after some batches went through: one may be at the central uncommitted, one
         # committed with its answer on the way back, or the kiosk in the middle of marking.
         wait_until(lambda: proxy.count("records") >= 6 or process.poll() is not None)
+        assert process.poll() is None, "kiosk sync ended before the kill: " + "".join(process.communicate())
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         assert process.returncode == -signal.SIGKILL, "the push ended before the kill: make the backlog larger"
