@@ -7,6 +7,8 @@ SQLite never blocks the event loop.
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from kiosk.core.clock import utc_now, utc_text
@@ -24,9 +26,10 @@ from sync.protocol import (
     parse_utc,
 )
 
-from .answers import Refusal, json_response
-from .batches import sort_records
+from .answers import JSON, Refusal, json_response
+from .batches import read_batch, sort_records
 from .db import CentralDb
+from .gate import BODY_KEY
 from .tokens import token_hash
 
 router = APIRouter()
@@ -69,18 +72,28 @@ def _same_kiosk(named: str, kiosk_id: str) -> None:
                       f"('{kiosk_id}'); check [kiosk] id and [sync] token in the kiosk's config")
 
 
-@router.post(RECORDS_PATH, response_model=BatchAnswer, responses=_ERRORS,
+# The body is read by the gate (gate.py) and parsed here, in the threadpool, in one pass with
+# the records' checks (batches.read_batch); FastAPI would parse it on the event loop first.
+_BATCH_BODY = {"requestBody": {"required": True, "content": {JSON: {"schema": Batch.model_json_schema()}}}}
+
+
+@router.post(RECORDS_PATH, response_model=BatchAnswer, responses=_ERRORS, openapi_extra=_BATCH_BODY,
              summary="Push a batch of records; each is accepted, a duplicate, or rejected alone")
-def push_records(batch: Batch, request: Request, kiosk_id: str = Depends(token_kiosk)):
-    _same_kiosk(batch.kiosk_id, kiosk_id)
-    items = sort_records(kiosk_id, batch.records)
+def push_records(request: Request, kiosk_id: str = Depends(token_kiosk)):
+    try:
+        named, records, checked = read_batch(request.scope[BODY_KEY])
+    except ValidationError as error:
+        raise RequestValidationError([{**problem, "loc": ("body", *problem["loc"])}
+                                      for problem in error.errors()]) from None
+    _same_kiosk(named, kiosk_id)
+    items = sort_records(kiosk_id, records, checked)
     received_at = utc_text(utc_now())
     results, progress = _db(request).store_batch(kiosk_id, items, received_at)
     # Validated as one whole (pydantic's core does the 1000 results in one call), not built
     # result by result.
     answer = BatchAnswer.model_validate({
         "server_time": utc_text(utc_now()),
-        "results": [{"id": r.record_id, "outcome": r.outcome, "code": r.code, "message": r.message} for r in results],
+        "results": [r._asdict() for r in results],
         "stores": [vars(p) for p in progress],
     })
     return json_response(answer)

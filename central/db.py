@@ -25,7 +25,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -161,7 +161,7 @@ _ADVANCE_WINDOW = 1000
 _RECORD_COLUMNS = (*RECORD_FIELDS, "source", "received_at", "fingerprint")
 _INSERT_RECORD = (f"INSERT INTO records ({', '.join(_RECORD_COLUMNS)}) "
                   f"VALUES ({', '.join('?' for _ in _RECORD_COLUMNS)}) ON CONFLICT DO NOTHING")
-_STORE_AT, _SEQ_AT = RECORD_FIELDS.index("store_id"), RECORD_FIELDS.index("seq")
+_ID_AT, _STORE_AT, _SEQ_AT = (RECORD_FIELDS.index(name) for name in ("id", "store_id", "seq"))
 _SELECT_RECORD = f"SELECT {', '.join(RECORD_FIELDS)}, source, received_at FROM records"
 
 
@@ -193,16 +193,22 @@ def _check_is_central(conn: sqlite3.Connection, path: Path) -> None:
 
 # -- what goes in ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Candidate:
-    """A record that passed its checks: its stored values by column and its fingerprint."""
+# Plain named tuples, not dataclasses: a batch makes a thousand of each, and a frozen
+# dataclass costs several times a tuple to build.
 
-    values: dict
+class Candidate(NamedTuple):
+    """A record that passed its checks: its stored values in RECORD_FIELDS order (payload and
+    flags as JSON text) and its fingerprint."""
+
+    row: tuple
     fingerprint: str
 
+    @property
+    def record_id(self) -> str:
+        return self.row[_ID_AT]
 
-@dataclass(frozen=True)
-class Refused:
+
+class Refused(NamedTuple):
     """A record refused before the database saw it; `store_id` and `seq` are None where they
     could not be read (then it fills no place)."""
 
@@ -213,9 +219,10 @@ class Refused:
     message: str
 
 
-@dataclass(frozen=True)
-class Result:
-    record_id: str
+class Result(NamedTuple):
+    """One record's outcome, named as in the wire's RecordResult."""
+
+    id: str
     outcome: Outcome
     code: RejectCode | None = None
     message: str | None = None
@@ -356,17 +363,18 @@ class CentralDb:
         that place, so the kiosk's contiguous seq can pass it."""
         candidates = [item for item in items if isinstance(item, Candidate)]
         with self._write() as conn:
-            fingerprints = self._stored_fingerprints(conn, [c.values["id"] for c in candidates])
+            fingerprints = self._stored_fingerprints(conn, [c.row[_ID_AT] for c in candidates])
             owners = self._stored_places(conn, kiosk_id, candidates)
             results, inserts, rejections = [], [], []
             accepted: dict[str, int] = {}
+            tail = ("kiosk", received_at)
             for item in items:
                 if isinstance(item, Refused):
                     result = Result(item.record_id, Outcome.REJECTED, item.code, item.message)
                     place = (item.store_id, item.seq)
                 else:
-                    values = item.values
-                    record_id, place = values["id"], (values["store_id"], values["seq"])
+                    row = item.row
+                    record_id, place = row[_ID_AT], (row[_STORE_AT], row[_SEQ_AT])
                     stored = fingerprints.get(record_id)
                     if stored is not None:
                         result = (Result(record_id, Outcome.DUPLICATE) if stored == item.fingerprint else
@@ -382,10 +390,9 @@ class CentralDb:
                         fingerprints[record_id] = item.fingerprint
                         owners[place] = record_id
                         accepted[place[0]] = accepted.get(place[0], 0) + 1
-                        inserts.append([*(values[name] for name in RECORD_FIELDS), "kiosk", received_at,
-                                        item.fingerprint])
+                        inserts.append(row + tail + (item.fingerprint,))
                 if result.outcome is Outcome.REJECTED and place[0] is not None and place[1] is not None:
-                    rejections.append((kiosk_id, place[0], place[1], result.record_id, result.code.value,
+                    rejections.append((kiosk_id, place[0], place[1], result.id, result.code.value,
                                        result.message, received_at))
                 results.append(result)
             conn.executemany(_INSERT_RECORD, inserts)
@@ -395,7 +402,7 @@ class CentralDb:
             filled: dict[str, set[int]] = {}
             for store_id, seq in (*(row[1:3] for row in rejections), *((row[_STORE_AT], row[_SEQ_AT]) for row in inserts)):
                 filled.setdefault(store_id, set()).add(seq)
-            stores = list(dict.fromkeys(place for item in items for place in [_store_of(item)] if place))
+            stores = [store_id for store_id in dict.fromkeys(map(_store_of, items)) if store_id]
             progress = [self._advance(conn, kiosk_id, store_id, accepted.get(store_id, 0), filled.get(store_id, set()))
                         for store_id in stores]
         return results, progress
@@ -412,18 +419,16 @@ class CentralDb:
     def _stored_places(conn: sqlite3.Connection, kiosk_id: str, candidates: list[Candidate]) -> dict:
         """(store_id, seq) -> id of what is stored at the places of `candidates`: one range query
         per store of the batch (a batch's seqs lie close together)."""
-        spans: dict[str, list[int]] = {}
+        wanted: dict[str, set[int]] = {}
         for candidate in candidates:
-            store_id, seq = candidate.values["store_id"], candidate.values["seq"]
-            span = spans.setdefault(store_id, [seq, seq])
-            span[0], span[1] = min(span[0], seq), max(span[1], seq)
+            wanted.setdefault(candidate.row[_STORE_AT], set()).add(candidate.row[_SEQ_AT])
         owners = {}
-        for store_id, (low, high) in spans.items():
-            wanted = {c.values["seq"] for c in candidates if c.values["store_id"] == store_id}
+        for store_id, seqs in wanted.items():
+            low, high = min(seqs), max(seqs)
             for seq, record_id in conn.execute(
                     "SELECT seq, id FROM records WHERE kiosk_id = ? AND store_id = ? AND seq BETWEEN ? AND ?",
                     (kiosk_id, store_id, low, high)):
-                if seq in wanted:
+                if seq in seqs:
                     owners[(store_id, seq)] = record_id
         return owners
 
@@ -536,7 +541,8 @@ class _WriteTransaction:
 
 
 def _store_of(item: Candidate | Refused) -> str | None:
-    return item.values["store_id"] if isinstance(item, Candidate) else item.store_id
+    return item.row[_STORE_AT] if isinstance(item, Candidate) else item.store_id
+
 
 
 def _chunks(items: list, size: int) -> Iterable[list]:
