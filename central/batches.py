@@ -50,7 +50,7 @@ _FAST_BATCH = create_model(
 # new encoder on every call, a tenth of the time of a record.
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 _row_of = operator.itemgetter(*RECORD_FIELDS)
-_PAYLOAD_AT, _FLAGS_AT = RECORD_FIELDS.index("payload"), RECORD_FIELDS.index("flags")
+_KIND_AT, _PAYLOAD_AT, _FLAGS_AT = (RECORD_FIELDS.index(name) for name in ("kind", "payload", "flags"))
 
 
 def read_batch(body: bytes) -> tuple[str, list[Any], list[dict | RecordProblem]]:
@@ -68,7 +68,9 @@ def read_batch(body: bytes) -> tuple[str, list[Any], list[dict | RecordProblem]]
             raise error from None
         batch = Batch.model_validate(data)  # the envelope's own errors, or it is sound
         return batch.kiosk_id, batch.records, _check_all(batch.records)
-    checked = _RECORDS.dump_python(fast.records, mode="json")
+    # The models' own values rather than a JSON dump of them (a tenth of a batch's time): they
+    # differ only in Kind and Flag, which are str enums and so encode as their values.
+    checked = [model.__dict__ for model in fast.records]
     return fast.kiosk_id, checked, checked
 
 
@@ -129,6 +131,7 @@ def _candidate(values: dict, raw: Any) -> Candidate:
         check_record(raw)  # raises the protocol's own words for it
         raise RecordProblem(RejectCode.INVALID, f"payload: more than {MAX_PAYLOAD_CHARS} characters of JSON")
     row = list(_row_of(values))
+    row[_KIND_AT] = getattr(values["kind"], "value", values["kind"])  # a Kind (fast path) or its text
     row[_PAYLOAD_AT] = payload
     row[_FLAGS_AT] = _canonical(values["flags"]) if values["flags"] else "[]"
     # sync.protocol.fingerprint: the checked values hold exactly RECORD_FIELDS.

@@ -126,7 +126,9 @@ def cmd_serve(args) -> int:
     settings = _settings(args)
     # Opened (and migrated) once here, before the port is taken: a wrong db path is a clear
     # error with exit 1, not a traceback from the server's start-up.
-    db = _open_db(settings)
+    from .db import CentralDb
+
+    db = CentralDb.open(settings.db, checkpoint_beside=True)
     try:
         app = create_app(settings, db)
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info",

@@ -21,6 +21,7 @@ Schema: only through the sqlite-utils migrations below; an applied migration is 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -148,6 +149,8 @@ def m001_initial(db: Database) -> None:
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
+log = logging.getLogger("central")
+
 # -- opening -----------------------------------------------------------------------------------
 
 BUSY_TIMEOUT_MS = 10_000
@@ -255,17 +258,22 @@ class TokenOwner:
 class CentralDb:
     """Open with `CentralDb.open(path)`; see the module docstring for the guarantees."""
 
-    def __init__(self, path: Path, writer: sqlite3.Connection):
+    def __init__(self, path: Path, writer: sqlite3.Connection, checkpointer: _Checkpointer | None = None):
         self.path = path
         self._writer = writer
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._checkpointer = checkpointer
 
     @classmethod
-    def open(cls, path: Path | str) -> CentralDb:
-        """The central's database at `path`, made (and migrated) when needed."""
+    def open(cls, path: Path | str, *, checkpoint_beside: bool = False) -> CentralDb:
+        """The central's database at `path`, made (and migrated) when needed.
+
+        `checkpoint_beside` (the service): the WAL is folded into the database by a thread of
+        its own, not by whichever push's commit crosses SQLite's 1000 pages; that push would
+        wait for the copy and its fsync, a spike in every kiosk's latency behind it."""
         path = Path(path)
         if path.is_dir():
             raise CentralDbError(f"{path} is a folder; [central] db must name a file, e.g. {path / 'central.sqlite3'}")
@@ -284,9 +292,16 @@ class CentralDb:
         except sqlite3.DatabaseError as error:
             raise CentralDbError(f"{path}: cannot open the central's database: {error}; check the file and "
                                  "its folder's permissions (SQLite writes -wal and -shm files beside it)") from None
-        return cls(path, conn)
+        checkpointer = None
+        if checkpoint_beside:
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
+            checkpointer = _Checkpointer(path)
+            checkpointer.start()
+        return cls(path, conn, checkpointer)
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         with self._write_lock:
             self._writer.close()
         with self._readers_lock:
@@ -305,7 +320,7 @@ class CentralDb:
         return conn
 
     def _write(self):
-        return _WriteTransaction(self._writer, self._write_lock)
+        return _WriteTransaction(self._writer, self._write_lock, self._checkpointer)
 
     # -- kiosks --------------------------------------------------------------------------------
 
@@ -514,12 +529,52 @@ class CentralDb:
         return [Path(f"{self.path}{suffix}") for suffix in SIDE_FILES]
 
 
+class _Checkpointer(threading.Thread):
+    """Folds the WAL into the database beside the pushes: PASSIVE checkpoints on a connection
+    of its own, after writes (coalesced) and at least every few seconds. A passive checkpoint
+    never waits for a writer or a reader, and SQLite lets go of the GIL while it copies."""
+
+    IDLE_S = 5.0
+
+    def __init__(self, path: Path):
+        super().__init__(name="central-checkpoint", daemon=True)
+        self._path = path
+        self._wanted = threading.Event()
+        self._stopping = False
+
+    def poke(self) -> None:
+        self._wanted.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wanted.set()
+        self.join(30)
+
+    def run(self) -> None:
+        conn = _connect(self._path)
+        try:
+            while not self._stopping:
+                self._wanted.wait(self.IDLE_S)
+                self._wanted.clear()
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as error:  # a busy or full disk now; the next try may do
+                    log.warning("checkpoint of %s failed: %s", self._path, error)
+            # At a clean stop, fold everything in and empty the WAL: a backup or copy of the
+            # file alone is then whole.
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.Error as error:
+            log.warning("checkpoint of %s failed: %s", self._path, error)
+        finally:
+            conn.close()
+
+
 class _WriteTransaction:
     """The write lock and a BEGIN IMMEDIATE transaction: committed when the block ends, rolled
     back when it raises (so a batch is all or nothing)."""
 
-    def __init__(self, conn: sqlite3.Connection, lock: threading.Lock):
-        self._conn, self._lock = conn, lock
+    def __init__(self, conn: sqlite3.Connection, lock: threading.Lock, checkpointer: _Checkpointer | None = None):
+        self._conn, self._lock, self._checkpointer = conn, lock, checkpointer
 
     def __enter__(self) -> sqlite3.Connection:
         self._lock.acquire()
@@ -538,6 +593,8 @@ class _WriteTransaction:
                 self._conn.execute("ROLLBACK")
         finally:
             self._lock.release()
+        if self._checkpointer is not None:
+            self._checkpointer.poke()
 
 
 def _store_of(item: Candidate | Refused) -> str | None:
