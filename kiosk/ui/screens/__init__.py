@@ -23,8 +23,8 @@ class Services:
 
     A narrow view of the app: a screen names here what it uses instead of reaching for the
     running app, and a test can build a screen over a fake. What changes while the kiosk runs
-    (the content after a reload, the visitor's language, the config a test swaps, the sync once
-    the store is open) is read through at each use, so no screen keeps a stale copy."""
+    (the content after a reload, the visitor's language, the sync once the store is open) is
+    read through at each use, so no screen keeps a stale copy."""
 
     def __init__(self, app: KioskApp):
         self._app = app
