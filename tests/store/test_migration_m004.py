@@ -82,6 +82,8 @@ def test_every_record_outbox_entry_and_trigger_survives(m003_store):
         assert set(after["triggers"]) == {"records_never_deleted", "records_immutable", "outbox_never_deleted",
                                           "store_id_never_changes", "store_id_never_deleted"}
         assert "NEW.store_id IS NOT OLD.store_id" in after["triggers"]["records_immutable"]
+        # The larger page cache of the rebuild is given back.
+        assert store._conn.execute("PRAGMA cache_size").fetchone()[0] == -2000
         # The next record follows the store's highest seq.
         assert store.append(vote()).seq == RECORDS + 1
     conn = sqlite3.connect(m003_store)

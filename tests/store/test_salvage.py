@@ -247,3 +247,28 @@ def test_refuses_while_the_kiosk_runs_on_the_store(kiosk_folder):
     with InstanceLock.for_store(path):
         result = run_kiosk("salvage", str(other), "--config", str(kiosk_folder / "config.toml"), cwd=kiosk_folder)
     assert result.returncode == 1 and "already running" in result.stderr, result.stderr
+
+
+def test_records_written_before_stores_had_an_id_get_the_files_store_id(tmp_path):
+    # A store damaged before this version upgraded it: its oldest rows were written before m003
+    # and have no store_id field on disk (SQLite reads the column's default for them).
+    from sqlite_utils import Database
+
+    from kiosk.store.schema import migrations
+
+    path = tmp_path / "kiosk.sqlite3.corrupt-20260301T120005Z"
+    conn = sqlite3.connect(path)
+    db = Database(conn, recursive_triggers=False)
+    migrations.apply(db, stop_before="m003_store_id")
+    insert = ("INSERT INTO records (id, kiosk_id, seq, boot_id, session_id, kind, content_version, payload, "
+              "created_at) VALUES (?, 'k1', ?, 'b', 's', 'view', 'c', '{}', '2026-03-01T09:00:00.000000Z')")
+    conn.execute(insert, (str(uuid.uuid4()), 1))
+    conn.commit()
+    migrations.apply(db, stop_before="m004_records_unique_per_store")
+    conn.execute(insert, (str(uuid.uuid4()), 2))
+    conn.commit()
+    store_id = conn.execute("SELECT store_id FROM store").fetchone()[0]
+    conn.close()
+    found = recover(path)
+    assert [(r["store_id"], r["seq"]) for r in found.records] == [(store_id, 1), (store_id, 2)]
+    assert found.unreadable == [] and found.missing == 0
