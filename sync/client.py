@@ -133,23 +133,18 @@ class SyncClient:
                             failures=failures, stopped=False)
 
     def _push_all(self, skew: float | None) -> float | None:
+        """Push batches until nothing is pending, then ask the central how far it is (once the
+        outbox is empty: its answer then covers every store of this kiosk) and send again what
+        it lost, once per store and pass."""
         resent_stores: set[str] = set()
         while True:
-            records = self.store.outbox_pending(self.batch_records)
-            if records:
-                answer, skew = self._push(records)
-                # A batch answer speaks only for the stores in that batch; a batch cut short for
-                # its size left records behind.
-                more = len(records) == self.batch_records or len(answer.results) < len(records)
-                progress, complete = answer.stores, False
-            else:
-                state, skew = self._request("GET", SYNC_STATE_PATH, None, SyncState)
-                progress, complete, more = state.stores, True, False
-            behind = self._resend_what_the_central_lost(progress, complete, resent_stores)
-            if not (more or behind):
+            while records := self.store.outbox_pending(self.batch_records):
+                skew = self._push(records)
+            state, skew = self._request("GET", SYNC_STATE_PATH, None, SyncState)
+            if not self._resend_what_the_central_lost(state.stores, resent_stores):
                 return skew
 
-    def _push(self, records) -> tuple[BatchAnswer, float | None]:
+    def _push(self, records) -> float | None:
         wire = [record_to_wire(record) for record in records]
         body = self._batch_body(wire)
         while len(body) > MAX_BATCH_BYTES and len(wire) > 1:  # large ideas: fewer per batch
@@ -167,16 +162,16 @@ class SyncClient:
             if result.outcome is Outcome.REJECTED:
                 self.store.quarantine(result.id, f"{result.code.value if result.code else 'rejected'}: "
                                                  f"{result.message or ''}".strip())
-        return answer, skew
+        return skew
 
     def _batch_body(self, wire: list[dict]) -> bytes:
         envelope = {"protocol": 1, "kiosk_id": self.kiosk_id, "sent_at": utc_text(self._clock()), "records": wire}
         return json.dumps(envelope, ensure_ascii=False, separators=(",", ":")).encode()
 
-    def _resend_what_the_central_lost(self, progress, complete: bool, resent_stores: set[str]) -> bool:
+    def _resend_what_the_central_lost(self, progress, resent_stores: set[str]) -> bool:
         """The central restored from an older backup has fewer records than it acknowledged:
         send again everything after its contiguous seq (once per store and pass; what it still
-        has comes back as duplicates). `complete`: `progress` lists every store the central
+        has comes back as duplicates). `progress` is the central's sync state: every store it
         has of this kiosk, so a store missing from it is one the central lost entirely.
         True when something went back into the outbox."""
         central = {store.store_id: store for store in progress}
@@ -184,7 +179,7 @@ class SyncClient:
         behind = False
         for store_id, highest_sent in self.store.sent_progress().items():
             known = central.get(store_id)
-            if store_id in resent_stores or (known is None and not complete):
+            if store_id in resent_stores:
                 continue
             contiguous, has = (known.contiguous_seq, known.count) if known else (0, 0)
             # Gaps the central can never fill (records lost with a damaged store) keep its
