@@ -21,10 +21,12 @@ from .answers import Refusal, error_response
 from .api import router
 from .config import Settings
 from .db import CentralDb
+from .errors import CentralDbError
 from .gate import PushGate
 
 log = logging.getLogger("central")
 
+STORE_RETRY_AFTER_S = 30
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
 
 
@@ -45,6 +47,7 @@ def create_app(settings: Settings, db: CentralDb | None = None) -> FastAPI:
     app.state.settings = settings
     app.include_router(router)
     app.add_exception_handler(Refusal, _refusal)
+    app.add_exception_handler(CentralDbError, _store_unavailable)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(Exception, _bug)
@@ -89,6 +92,15 @@ async def _http_error(request: Request, error: HTTPException):
         return error_response(422, "not_json", "the body is not valid JSON (is it UTF-8 text?)")
     code = _HTTP_CODES.get(error.status_code, f"http_{error.status_code}")
     return error_response(error.status_code, code, str(error.detail), getattr(error, "headers", None))
+
+
+async def _store_unavailable(request: Request, error: CentralDbError):
+    # The central's own trouble, not the client's: nothing was stored, the kiosk keeps its
+    # records and tries again later.
+    log.error("%s", error)
+    return error_response(503, "store_unavailable", "the central cannot store anything just now (its database "
+                          "cannot be written; its log says why); nothing was stored, try again later",
+                          {"Retry-After": str(STORE_RETRY_AFTER_S)})
 
 
 async def _bug(request: Request, error: Exception):

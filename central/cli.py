@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -135,10 +136,19 @@ def cmd_serve(args) -> int:
                                                access_log=False, timeout_graceful_shutdown=10))
         print(f"kiosk-central: serving {settings.db} at http://{args.host}:{args.port} (API docs at /docs)",
               flush=True)
+        # uvicorn stops gracefully on SIGTERM or SIGINT and then raises the signal again to the
+        # handler it found: this one takes it, so that the database is closed (its WAL folded
+        # in) and serve ends with 0 instead of being killed by the repeated signal.
+        stopped_by: list[int] = []
+        previous = {sig: signal.signal(sig, lambda sig, frame: stopped_by.append(sig))
+                    for sig in (signal.SIGTERM, signal.SIGINT)}
         try:
             server.run()
         except SystemExit:
             pass  # uvicorn ends with exit 3 when it cannot listen; said below in our words
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
         if not server.started:
             print(f"kiosk-central: could not listen on {args.host}:{args.port} (taken, or not this machine's "
                   "address?); pick another --port or --host", file=sys.stderr)

@@ -320,7 +320,7 @@ class CentralDb:
         return conn
 
     def _write(self):
-        return _WriteTransaction(self._writer, self._write_lock, self._checkpointer)
+        return _WriteTransaction(self.path, self._writer, self._write_lock, self._checkpointer)
 
     # -- kiosks --------------------------------------------------------------------------------
 
@@ -571,15 +571,20 @@ class _Checkpointer(threading.Thread):
 
 class _WriteTransaction:
     """The write lock and a BEGIN IMMEDIATE transaction: committed when the block ends, rolled
-    back when it raises (so a batch is all or nothing)."""
+    back when it raises (so a batch is all or nothing). SQLite's failures (a full disk, a file
+    made read-only) come out as CentralDbError, which the API answers with 503."""
 
-    def __init__(self, conn: sqlite3.Connection, lock: threading.Lock, checkpointer: _Checkpointer | None = None):
-        self._conn, self._lock, self._checkpointer = conn, lock, checkpointer
+    def __init__(self, path: Path, conn: sqlite3.Connection, lock: threading.Lock,
+                 checkpointer: _Checkpointer | None = None):
+        self._path, self._conn, self._lock, self._checkpointer = path, conn, lock, checkpointer
 
     def __enter__(self) -> sqlite3.Connection:
         self._lock.acquire()
         try:
             self._conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            self._lock.release()
+            raise self._failed(error) from None
         except BaseException:
             self._lock.release()
             raise
@@ -588,13 +593,32 @@ class _WriteTransaction:
     def __exit__(self, kind, error, traceback) -> None:
         try:
             if kind is None:
-                self._conn.execute("COMMIT")
-            elif self._conn.in_transaction:
-                self._conn.execute("ROLLBACK")
+                try:
+                    self._conn.execute("COMMIT")
+                except sqlite3.Error as failed:
+                    self._rollback()
+                    raise self._failed(failed) from None
+            else:
+                self._rollback()
+                if isinstance(error, sqlite3.Error):
+                    raise self._failed(error) from None
         finally:
             self._lock.release()
         if self._checkpointer is not None:
             self._checkpointer.poke()
+
+    def _rollback(self) -> None:
+        # After an I/O error SQLite may have rolled back already; a failing ROLLBACK must not
+        # hide the error that says what happened.
+        if self._conn.in_transaction:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+
+    def _failed(self, error: sqlite3.Error) -> CentralDbError:
+        return CentralDbError(f"{self._path}: the central's database cannot be written ({error}); nothing of this "
+                              "change was kept. Check the free disk space and the permissions of its folder")
 
 
 def _store_of(item: Candidate | Refused) -> str | None:

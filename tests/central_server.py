@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import resource
 import signal
 import socket
 import sqlite3
@@ -64,13 +65,20 @@ class CentralServer:
 
     # -- the service ---------------------------------------------------------------------------
 
-    def start(self, timeout: float = START_TIMEOUT_S) -> "CentralServer":
+    def start(self, timeout: float = START_TIMEOUT_S, *, file_size_limit: int | None = None) -> "CentralServer":
+        """Start (or start again) and wait until it answers. `file_size_limit` (bytes): no file
+        the central writes may grow past it (RLIMIT_FSIZE), as on a full disk."""
         if self.process is not None and self.process.poll() is None:
             raise RuntimeError("the central is running already")
         log = open(self.log_path, "ab")
+
+        def limit_files():
+            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+
         self.process = subprocess.Popen(
             central_command("serve", "--config", str(self.config_path), "--port", str(self.port)),
-            cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT)
+            cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT,
+            preexec_fn=limit_files if file_size_limit is not None else None)
         log.close()
         deadline = time.monotonic() + timeout
         while True:
