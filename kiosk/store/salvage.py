@@ -17,10 +17,12 @@ The damaged file is only ever read (opened read-only, never through SQLite, whic
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sqlite3
 import struct
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -349,23 +351,60 @@ def _looks_like_store_row(rowid: int, values: list) -> str | None:
 
 @dataclass
 class Recovered:
-    """What the pages of the damaged file still hold."""
+    """What the pages of the damaged file still hold; `records()` streams them from the scratch
+    database, in (store_id, seq) order."""
 
-    records: list[dict]
+    scratch: sqlite3.Connection
+    columns: list[str]
     unreadable: list[str]
     missing: int
     damaged_pages: int
     pages: int
 
+    def records(self, batch: int = 1000) -> Iterator[dict]:
+        cursor = self.scratch.execute(f"SELECT {', '.join(self.columns)} FROM found ORDER BY store_id, seq")
+        while rows := cursor.fetchmany(batch):
+            for row in rows:
+                yield dict(zip(self.columns, row))
 
-def recover(source: Path) -> Recovered:
-    """Every record the pages of `source` (and its -wal) still hold; reads only."""
+
+@contextlib.contextmanager
+def recovered(source: Path, scratch_folder: Path | None = None) -> Iterator[Recovered]:
+    """Every record the pages of `source` (and its -wal) still hold; reads `source` only.
+
+    The records found are kept in a scratch database in `scratch_folder` (removed afterwards),
+    not in memory: a store of a million records is about a gigabyte as Python objects. Put the
+    folder on the store's disk rather than a RAM-backed /tmp."""
     columns = record_columns()
+    with tempfile.TemporaryDirectory(prefix="kiosk-salvage-", dir=scratch_folder) as folder:
+        scratch = sqlite3.connect(Path(folder) / "found.sqlite3")
+        try:
+            # A scratch file removed afterwards: losing it to a crash loses nothing.
+            scratch.execute("PRAGMA journal_mode = OFF")
+            scratch.execute("PRAGMA synchronous = OFF")
+            scratch.execute(f"CREATE TABLE found ({', '.join(columns)}, PRIMARY KEY (id))")
+            unreadable, damaged, count = _scan(source, columns, scratch)
+            missing = sum(row[0] for row in scratch.execute(
+                "SELECT MAX(seq) - COUNT(DISTINCT seq) FROM found GROUP BY store_id"))
+            yield Recovered(scratch, columns, unreadable, missing, damaged, count)
+        finally:
+            scratch.close()
+
+
+def _scan(source: Path, columns: list[str], scratch: sqlite3.Connection) -> tuple[list[str], int, int]:
+    # An older copy of a page may hold a record as it was before its free text was redacted: the
+    # redacted version wins, so salvage never brings back text that was removed.
+    keep = (f"INSERT INTO found ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)}) "
+            f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in columns if c != 'id')} "
+            "WHERE found.redacted_at IS NULL AND excluded.redacted_at IS NOT NULL")
     pages = _Pages(source)
-    rows: list[tuple[int, int, list]] = []
+    unreadable: list[str] = []
+    # Rows written before m003 lack store_id: they wait for the store's own row, wherever it is.
+    without_store_id: list[tuple[int, int, list]] = []
     store_id = None
     damaged = 0
     try:
+        scratch.execute("BEGIN")
         for number in range(1, pages.count + 1):
             data = pages.page(number)
             kind = data[100 if number == 1 else 0] if len(data) > 100 else None
@@ -378,31 +417,27 @@ def recover(source: Path) -> Recovered:
             if kind != _TABLE_LEAF:
                 continue
             for rowid, values in _leaf_rows(pages, number, data):
-                if len(values) in (len(columns), len(columns) - 1):
-                    rows.append((number, rowid, values))
+                if len(values) == len(columns) - 1:
+                    without_store_id.append((number, rowid, values))
+                elif len(values) == len(columns):
+                    _keep(scratch, keep, columns, number, rowid, values, None, unreadable)
                 elif store_id is None:
                     store_id = _looks_like_store_row(rowid, values)
+        for number, rowid, values in without_store_id:
+            _keep(scratch, keep, columns, number, rowid, values, store_id, unreadable)
+        scratch.execute("COMMIT")
     finally:
         pages.close()
-    chosen: dict[str, dict] = {}
-    unreadable = []
-    for number, rowid, values in rows:
-        try:
-            record = record_values(columns, values, store_id)
-        except ValueError as error:
-            unreadable.append(f"page {number}, row {rowid}: {error}")
-            continue
-        earlier = chosen.get(record["id"])
-        # An older copy of a page may hold a record as it was before its free text was redacted:
-        # the redacted version wins, so salvage never brings back text that was removed.
-        if earlier is None or (earlier["redacted_at"] is None and record["redacted_at"] is not None):
-            chosen[record["id"]] = record
-    seqs: dict[str, set[int]] = {}
-    for record in chosen.values():
-        seqs.setdefault(record["store_id"], set()).add(record["seq"])
-    missing = sum(max(found) - len(found) for found in seqs.values())
-    records = sorted(chosen.values(), key=lambda r: (r["store_id"], r["seq"]))
-    return Recovered(records, unreadable, missing, damaged, pages.count)
+    return unreadable, damaged, pages.count
+
+
+def _keep(scratch, sql, columns, number, rowid, values, store_id, unreadable) -> None:
+    try:
+        record = record_values(columns, values, store_id)
+    except ValueError as error:
+        unreadable.append(f"page {number}, row {rowid}: {error}")
+        return
+    scratch.execute(sql, [record[c] for c in columns])
 
 
 def _is_overflow(data: bytes, pages: _Pages) -> bool:
@@ -413,10 +448,10 @@ def _is_overflow(data: bytes, pages: _Pages) -> bool:
 def salvage(source: Path, store) -> SalvageResult:
     """Recover the records of the damaged file `source` into `store`'s outbox (pending), keeping
     every field; records the store already has are skipped, so running it twice adds nothing."""
-    found = recover(source)
-    result = SalvageResult(source=source, unreadable=list(found.unreadable), missing=found.missing,
-                           damaged_pages=found.damaged_pages, pages=found.pages)
-    added, already, clashes = store.add_salvaged(found.records)
+    with recovered(source, store.path.parent) as found:
+        result = SalvageResult(source=source, unreadable=list(found.unreadable), missing=found.missing,
+                               damaged_pages=found.damaged_pages, pages=found.pages)
+        added, already, clashes = store.add_salvaged(found.records())
     result.recovered, result.already = added, already
     result.unreadable += [f"record {record_id}: another record has its store_id and seq in the current store"
                           for record_id in clashes]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import os
 import sqlite3
@@ -390,12 +391,12 @@ class Store:
         """
         added = already = 0
         clashes: list[str] = []
-        pending = list(rows)
-        for start in range(0, len(pending), max(1, batch)):
+        rows = iter(rows)  # streamed: a salvage may bring a million
+        while chunk := list(itertools.islice(rows, max(1, batch))):
             with self._write_lock:
                 conn = self._writing()
                 with self._immediate(conn):
-                    for row in pending[start:start + batch]:
+                    for row in chunk:
                         if conn.execute("SELECT 1 FROM records WHERE id = ?", (row["id"],)).fetchone():
                             already += 1
                         elif conn.execute("SELECT 1 FROM records WHERE store_id = ? AND seq = ?",

@@ -17,7 +17,7 @@ import pytest
 from conftest import run_kiosk
 from kiosk.core.instance_lock import InstanceLock
 from kiosk.store import Store
-from kiosk.store.salvage import recover
+from kiosk.store.salvage import recovered
 
 from .helpers import SteppingClock, idea, vote
 
@@ -188,8 +188,8 @@ def test_records_only_in_the_wal_are_recovered(tmp_path):
         moved.write_bytes(path.read_bytes())
         moved.with_name(moved.name + "-wal").write_bytes((tmp_path / "kiosk.sqlite3-wal").read_bytes())
     write_config(tmp_path, store_name="current.sqlite3")
-    found = recover(moved)
-    assert {r["id"] for r in found.records} == {r.id for r in records}
+    with recovered(moved, tmp_path) as found:
+        assert {r["id"] for r in found.records()} == {r.id for r in records}
     result = run_kiosk("salvage", str(moved), "--config", str(tmp_path / "config.toml"), cwd=tmp_path)
     assert result.returncode == 0 and re.search(r"^recovered: +50 records", result.stdout, re.M), result.stdout
 
@@ -269,6 +269,7 @@ def test_records_written_before_stores_had_an_id_get_the_files_store_id(tmp_path
     conn.commit()
     store_id = conn.execute("SELECT store_id FROM store").fetchone()[0]
     conn.close()
-    found = recover(path)
-    assert [(r["store_id"], r["seq"]) for r in found.records] == [(store_id, 1), (store_id, 2)]
-    assert found.unreadable == [] and found.missing == 0
+    with recovered(path, tmp_path) as found:
+        assert [(r["store_id"], r["seq"]) for r in found.records()] == [(store_id, 1), (store_id, 2)]
+        assert found.unreadable == [] and found.missing == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # the scratch database is gone
