@@ -52,6 +52,9 @@ class PushGate:
             return
         is_push = scope["path"] == RECORDS_PATH
         if is_push and self.in_flight >= self.max_concurrent_pushes:
+            # Read on (and dropped, bounded) so that the kiosk gets the 429 and its Retry-After,
+            # not a connection reset while it is still sending.
+            await _drain(receive, _declared_length(scope))
             await _answer(scope, receive, send, error_response(
                 429, "busy", f"the central is handling {self.in_flight} pushes; try again in about "
                 f"{self.retry_after_s} s", {"Retry-After": str(self.retry_after_s)}))
@@ -127,6 +130,13 @@ async def _read_body(receive, limit: int) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+def _declared_length(scope) -> int:
+    for name, value in scope["headers"]:
+        if name.lower() == b"content-length":
+            return int(value) if value.isdigit() else 0
+    return 0
 
 
 async def _drain(receive, declared: int) -> None:
