@@ -41,8 +41,9 @@ _TABLE_LEAF = 0x0D
 _KINDS = {kind.value for kind in Kind}
 _FLAGS = {flag.value for flag in Flag}
 # Records per transaction into the current store. Each commit writes every index page it touched
-# (the ids are random UUIDs) to the -wal: a million records in batches of 500 wrote about 21 GB,
-# wear an SD card does not need; the kiosk is stopped meanwhile, so nothing waits on the lock.
+# (the ids are random UUIDs) to the -wal: a million records in batches of 500 wrote about 21 GB
+# in 2.5 minutes, in batches of 10,000 about 9.5 GB in 1.4 minutes (wear an SD card does not
+# need); the kiosk is stopped meanwhile, so nothing waits on the lock.
 SALVAGE_BATCH = 10_000
 # The damaged file's header may be the damaged part: then the page size the kiosk's stores have.
 _DEFAULT_PAGE_SIZE = 4096
