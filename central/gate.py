@@ -12,12 +12,15 @@ The body that passed is handed on to the app as one message.
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from sync.protocol import HEARTBEAT_PATH, MAX_BATCH_BYTES, RECORDS_PATH
 
 from .answers import error_response
 
+# Pushes in the threadpool at once (the rest wait, read, on the event loop).
+PUSHES_WORKING = 2
 # Where the body that passed is kept in the request's scope, for an endpoint that parses it
 # itself (the records' batch, in the threadpool).
 BODY_KEY = "central.body"
@@ -45,6 +48,7 @@ class PushGate:
         self.retry_after_s = retry_after_s
         # Only touched on the event loop: no lock needed.
         self.in_flight = 0
+        self._working = asyncio.Semaphore(PUSHES_WORKING)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] not in BODY_LIMITS:
@@ -100,7 +104,14 @@ class PushGate:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()  # after the body: only a disconnect can come
 
-        await self.app(scope, replay, send)
+        if scope["path"] == RECORDS_PATH:
+            # Read pushes wait here, on the event loop, for their turn: a few at a time go to
+            # the threadpool (one checks while another is in SQLite), not twenty threads
+            # fighting over one GIL, which costs a third more CPU per batch.
+            async with self._working:
+                await self.app(scope, replay, send)
+        else:
+            await self.app(scope, replay, send)
 
 
 def _with_server_timing(send, started: float):
