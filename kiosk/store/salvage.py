@@ -94,6 +94,10 @@ def check_source(source: Path, store_path: Path) -> None:
             from None
     if not source.is_file():
         raise SalvageUsageError(f"{source} is not a file; name the damaged store that was moved aside")
+    for suffix in ("-wal", "-shm", "-journal"):
+        if source.name.endswith(suffix):
+            raise SalvageUsageError(f"{source} is SQLite's side file of a store; name the store file itself "
+                                    f"({source.name[:-len(suffix)]}): its -wal is read with it")
     current = store_path.absolute()
     for candidate in (current, *(Path(f"{current}{suffix}") for suffix in ("-wal", "-shm", "-journal"))):
         if candidate.exists() and source.samefile(candidate):

@@ -548,6 +548,8 @@ class Store:
             conn.close()
 
     def health(self) -> dict:
+        """The store's state for staff and `kiosk status`: path, size, record and outbox counts,
+        last seq, ids, pragmas, open alerts, and `sync_status` (what the sync last saved, {} if never)."""
         with self._read_lock, self._read_errors():
             reader = self._reading()
             records = reader.execute("SELECT COUNT(*) FROM records").fetchone()[0]

@@ -226,7 +226,9 @@ def test_usage_errors_exit_2_and_change_nothing(tmp_path):
         "missing": (tmp_path / "nope.corrupt-1", "no such file"),
         "current": (current, "is the current store"),
         "text": (tmp_path / "notes.txt", "not an SQLite file"),
+        "side file": (tmp_path / "kiosk.sqlite3.corrupt-1-wal", "name the store file itself"),
     }
+    (tmp_path / "kiosk.sqlite3.corrupt-1-wal").write_bytes(b"\x37\x7f\x06\x82" + bytes(60))
     (tmp_path / "notes.txt").write_text("Einkaufsliste\n", encoding="utf-8")
     for name, (file, message) in cases.items():
         result = run_kiosk("salvage", str(file), "--config", config, cwd=tmp_path)
