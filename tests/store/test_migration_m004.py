@@ -36,7 +36,6 @@ def m003_store(store_path):
     conn = sqlite3.connect(store_path)
     conn.execute("PRAGMA foreign_keys = ON")
     migrations.apply(Database(conn, recursive_triggers=False), stop_before="m004_records_unique_per_store")
-    store_id = conn.execute("SELECT store_id FROM store").fetchone()[0]
     for seq in range(1, RECORDS + 1):
         record_id = str(uuid.uuid4())
         conn.execute("INSERT INTO records (id, kiosk_id, seq, boot_id, session_id, kind, exhibit_id, poll_id, "
