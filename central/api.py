@@ -1,7 +1,8 @@
 """The sync API a kiosk talks to (sync/protocol.py is the wire; this is the central's side).
 
 Endpoints are plain `def`: FastAPI runs them, and the token lookup, in its threadpool, so
-SQLite never blocks the event loop.
+SQLite never blocks the event loop. A batch's body is read by the gate (gate.py) and parsed
+here, in the threadpool, in one pass with its records' checks.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ import threading
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
 
 from kiosk.core.clock import utc_now, utc_text
 from sync.protocol import (
@@ -38,9 +39,8 @@ from .tokens import token_hash
 
 router = APIRouter()
 _encode = json.JSONEncoder(separators=(",", ":")).encode
-# Checking a batch is pure Python (it holds the GIL throughout): one batch at a time checks
-# while another is in SQLite (which lets go of the GIL), instead of twenty threads taking
-# turns on one GIL every few milliseconds, each finishing late.
+# Checking a batch is pure Python (it holds the GIL throughout): one batch at a time is
+# checked, while the other push the gate lets through is in SQLite (which lets go of the GIL).
 _checking = threading.Lock()
 bearer = HTTPBearer(auto_error=False, description="The kiosk's token from `kiosk-central add-kiosk`.")
 
@@ -81,8 +81,8 @@ def _same_kiosk(named: str, kiosk_id: str) -> None:
                       f"('{kiosk_id}'); check [kiosk] id and [sync] token in the kiosk's config")
 
 
-# The body is read by the gate (gate.py) and parsed here, in the threadpool, in one pass with
-# the records' checks (batches.read_batch); FastAPI would parse it on the event loop first.
+# FastAPI would parse a declared body on the event loop, and then the records would be checked
+# again; the body's schema is declared for the OpenAPI only.
 _BATCH_BODY = {"requestBody": {"required": True, "content": {JSON: {"schema": Batch.model_json_schema()}}}}
 
 

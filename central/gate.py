@@ -7,7 +7,9 @@ Pure ASGI, so it runs before FastAPI reads a byte of the body:
 - a body over the limit: 413, whether it says so in Content-Length or not (a chunked body is
   counted while it is read, and reading stops at the limit, so no body larger than the limit
   is ever held in memory).
-The body that passed is handed on to the app as one message.
+The body that passed is handed on to the app as one message (and kept in the scope, for the
+records' endpoint, which parses it itself); pushes then take turns, PUSHES_WORKING at a time.
+Every answer to a push carries Server-Timing: its time in the central.
 """
 
 from __future__ import annotations
