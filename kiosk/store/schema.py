@@ -316,3 +316,12 @@ def m005_sync_status(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m006_outbox_state(db: Database) -> None:
+    # The sync asks for the next pending records after every batch: without this index each
+    # ask read the whole outbox and sorted what was pending, so draining a backlog of months
+    # took time in the square of its size. The index holds (state, rowid), so the pending
+    # entries come in the order they entered the outbox with no sort.
+    db.execute("CREATE INDEX outbox_state ON outbox (state)")

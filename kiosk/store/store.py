@@ -302,11 +302,12 @@ class Store:
     # -- the outbox, for the sync client ----------------------------------------------------
 
     def outbox_pending(self, limit: int = 500) -> list[Record]:
-        """The oldest records not yet acknowledged by the central, in (store_id, seq) order: the
-        central tracks each store's contiguous seq, so each store's records go in their order."""
+        """The oldest records not yet acknowledged by the central, in the order they entered the
+        outbox: each store's records in seq order (the central tracks each store's contiguous
+        seq), salvaged ones after them. The index outbox_state gives this order without a sort."""
         rows = self._read(
             f"SELECT {', '.join('r.' + c.strip() for c in RECORD_COLUMNS.split(','))} FROM outbox o "
-            "JOIN records r ON r.id = o.record_id WHERE o.state = 'pending' ORDER BY r.store_id, r.seq LIMIT ?",
+            "JOIN records r ON r.id = o.record_id WHERE o.state = 'pending' ORDER BY o.rowid LIMIT ?",
             (limit,))
         return [record_from_row(row) for row in rows]
 
