@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -266,6 +267,9 @@ class CentralDb:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self._checkpointer = checkpointer
+        self._group_lock = threading.Lock()  # one group of batches written at a time
+        self._jobs_lock = threading.Lock()
+        self._jobs: list[_Job] = []  # batches waiting to be written
 
     @classmethod
     def open(cls, path: Path | str, *, checkpoint_beside: bool = False) -> CentralDb:
@@ -369,7 +373,36 @@ class CentralDb:
 
     def store_batch(self, kiosk_id: str, items: list[Candidate | Refused], received_at: str
                     ) -> tuple[list[Result], list[Progress]]:
-        """Store a kiosk's batch in one transaction: all its results are committed, or none.
+        """Store a kiosk's batch: all its results are committed, or none (see _store_batch_in).
+
+        Group commit: batches that arrive while another is being written wait, and the next
+        writer takes them all into one transaction, each still checked in turn. A commit
+        (its fsync) is most of a batch's cost, so twenty kiosks pushing at once share a few
+        commits instead of queueing for twenty. A failed transaction fails every batch in it
+        (nothing of any of them kept), and each kiosk pushes again."""
+        job = _Job(kiosk_id, items, received_at)
+        with self._jobs_lock:
+            self._jobs.append(job)
+        with self._group_lock:
+            if job.answer is None and job.error is None:
+                with self._jobs_lock:
+                    jobs, self._jobs = self._jobs, []
+                try:
+                    with self._write() as conn:
+                        answers = [self._store_batch_in(conn, j.kiosk_id, j.items, j.received_at) for j in jobs]
+                except Exception as error:  # noqa: BLE001 - every batch of the group hears of it
+                    for j in jobs:
+                        j.error = error
+                else:
+                    for j, answer in zip(jobs, answers):
+                        j.answer = answer
+        if job.error is not None:
+            raise job.error
+        return job.answer
+
+    def _store_batch_in(self, conn: sqlite3.Connection, kiosk_id: str, items: list[Candidate | Refused],
+                        received_at: str) -> tuple[list[Result], list[Progress]]:
+        """Store a kiosk's batch inside the transaction `conn` is in.
 
         Each item, in order: a Candidate is accepted, or a duplicate (its id stored with the same
         fingerprint, earlier or in this batch), or rejected as a conflict (its id stored with
@@ -377,49 +410,48 @@ class CentralDb:
         id). A Refused one is rejected as it says. Every rejected one whose place is readable fills
         that place, so the kiosk's contiguous seq can pass it."""
         candidates = [item for item in items if isinstance(item, Candidate)]
-        with self._write() as conn:
-            fingerprints = self._stored_fingerprints(conn, [c.row[_ID_AT] for c in candidates])
-            owners = self._stored_places(conn, kiosk_id, candidates)
-            results, inserts, rejections = [], [], []
-            accepted: dict[str, int] = {}
-            tail = ("kiosk", received_at)
-            for item in items:
-                if isinstance(item, Refused):
-                    result = Result(item.record_id, Outcome.REJECTED, item.code, item.message)
-                    place = (item.store_id, item.seq)
+        fingerprints = self._stored_fingerprints(conn, [c.row[_ID_AT] for c in candidates])
+        owners = self._stored_places(conn, kiosk_id, candidates)
+        results, inserts, rejections = [], [], []
+        accepted: dict[str, int] = {}
+        tail = ("kiosk", received_at)
+        for item in items:
+            if isinstance(item, Refused):
+                result = Result(item.record_id, Outcome.REJECTED, item.code, item.message)
+                place = (item.store_id, item.seq)
+            else:
+                row = item.row
+                record_id, place = row[_ID_AT], (row[_STORE_AT], row[_SEQ_AT])
+                stored = fingerprints.get(record_id)
+                if stored is not None:
+                    result = (Result(record_id, Outcome.DUPLICATE) if stored == item.fingerprint else
+                              Result(record_id, Outcome.REJECTED, RejectCode.CONFLICT,
+                                     f"id {record_id} is stored already with other content; the stored record "
+                                     "stays as it is"))
+                elif owners.get(place, record_id) != record_id:
+                    result = Result(record_id, Outcome.REJECTED, RejectCode.SEQ_TAKEN,
+                                    f"seq {place[1]} of store {place[0]} is stored already under id "
+                                    f"{owners[place]}")
                 else:
-                    row = item.row
-                    record_id, place = row[_ID_AT], (row[_STORE_AT], row[_SEQ_AT])
-                    stored = fingerprints.get(record_id)
-                    if stored is not None:
-                        result = (Result(record_id, Outcome.DUPLICATE) if stored == item.fingerprint else
-                                  Result(record_id, Outcome.REJECTED, RejectCode.CONFLICT,
-                                         f"id {record_id} is stored already with other content; the stored record "
-                                         "stays as it is"))
-                    elif owners.get(place, record_id) != record_id:
-                        result = Result(record_id, Outcome.REJECTED, RejectCode.SEQ_TAKEN,
-                                        f"seq {place[1]} of store {place[0]} is stored already under id "
-                                        f"{owners[place]}")
-                    else:
-                        result = Result(record_id, Outcome.ACCEPTED)
-                        fingerprints[record_id] = item.fingerprint
-                        owners[place] = record_id
-                        accepted[place[0]] = accepted.get(place[0], 0) + 1
-                        inserts.append(row + tail + (item.fingerprint,))
-                if result.outcome is Outcome.REJECTED and place[0] is not None and place[1] is not None:
-                    rejections.append((kiosk_id, place[0], place[1], result.id, result.code.value,
-                                       result.message, received_at))
-                results.append(result)
-            conn.executemany(_INSERT_RECORD, inserts)
-            conn.executemany(
-                "INSERT INTO rejections (kiosk_id, store_id, seq, record_id, code, message, received_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rejections)
-            filled: dict[str, set[int]] = {}
-            for store_id, seq in (*(row[1:3] for row in rejections), *((row[_STORE_AT], row[_SEQ_AT]) for row in inserts)):
-                filled.setdefault(store_id, set()).add(seq)
-            stores = [store_id for store_id in dict.fromkeys(map(_store_of, items)) if store_id]
-            progress = [self._advance(conn, kiosk_id, store_id, accepted.get(store_id, 0), filled.get(store_id, set()))
-                        for store_id in stores]
+                    result = Result(record_id, Outcome.ACCEPTED)
+                    fingerprints[record_id] = item.fingerprint
+                    owners[place] = record_id
+                    accepted[place[0]] = accepted.get(place[0], 0) + 1
+                    inserts.append(row + tail + (item.fingerprint,))
+            if result.outcome is Outcome.REJECTED and place[0] is not None and place[1] is not None:
+                rejections.append((kiosk_id, place[0], place[1], result.id, result.code.value,
+                                   result.message, received_at))
+            results.append(result)
+        conn.executemany(_INSERT_RECORD, inserts)
+        conn.executemany(
+            "INSERT INTO rejections (kiosk_id, store_id, seq, record_id, code, message, received_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rejections)
+        filled: dict[str, set[int]] = {}
+        for store_id, seq in (*(row[1:3] for row in rejections), *((row[_STORE_AT], row[_SEQ_AT]) for row in inserts)):
+            filled.setdefault(store_id, set()).add(seq)
+        stores = [store_id for store_id in dict.fromkeys(map(_store_of, items)) if store_id]
+        progress = [self._advance(conn, kiosk_id, store_id, accepted.get(store_id, 0), filled.get(store_id, set()))
+                    for store_id in stores]
         return results, progress
 
     @staticmethod
@@ -529,21 +561,41 @@ class CentralDb:
         return [Path(f"{self.path}{suffix}") for suffix in SIDE_FILES]
 
 
+class _Job:
+    """One batch waiting for the group commit, and what came of it."""
+
+    __slots__ = ("kiosk_id", "items", "received_at", "answer", "error")
+
+    def __init__(self, kiosk_id: str, items: list, received_at: str):
+        self.kiosk_id, self.items, self.received_at = kiosk_id, items, received_at
+        self.answer: tuple[list[Result], list[Progress]] | None = None
+        self.error: Exception | None = None
+
+
 class _Checkpointer(threading.Thread):
     """Folds the WAL into the database beside the pushes: PASSIVE checkpoints on a connection
-    of its own, after writes (coalesced) and at least every few seconds. A passive checkpoint
+    of its own, when the WAL has grown and at least every few seconds. A passive checkpoint
     never waits for a writer or a reader, and SQLite lets go of the GIL while it copies."""
 
     IDLE_S = 5.0
+    WAL_FOLD_BYTES = 16 * 1024 * 1024
 
     def __init__(self, path: Path):
         super().__init__(name="central-checkpoint", daemon=True)
         self._path = path
+        self._wal = f"{path}-wal"
         self._wanted = threading.Event()
         self._stopping = False
 
     def poke(self) -> None:
-        self._wanted.set()
+        """After a commit: fold the WAL in once it has grown past WAL_FOLD_BYTES. Folding after
+        every commit would add a second fsync (the database file's) to every push."""
+        try:
+            grown = os.path.getsize(self._wal) > self.WAL_FOLD_BYTES
+        except OSError:
+            grown = False
+        if grown:
+            self._wanted.set()
 
     def stop(self) -> None:
         self._stopping = True

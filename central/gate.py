@@ -22,7 +22,7 @@ from sync.protocol import HEARTBEAT_PATH, MAX_BATCH_BYTES, RECORDS_PATH
 from .answers import error_response
 
 # Pushes in the threadpool at once (the rest wait, read, on the event loop).
-PUSHES_WORKING = 2
+PUSHES_WORKING = 8
 # Where the body that passed is kept in the request's scope, for an endpoint that parses it
 # itself (the records' batch, in the threadpool).
 BODY_KEY = "central.body"

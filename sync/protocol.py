@@ -147,12 +147,33 @@ def check_record(values: Any) -> dict:
 
 
 def canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _canonical(value)
+
+
+# Encoders made once: json.dumps with options builds a new encoder on every call.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+_flat_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_KIND_AT, _PAYLOAD_AT, _FLAGS_AT = (RECORD_FIELDS.index(name) for name in ("kind", "payload", "flags"))
+
+
+def record_row(values: dict) -> tuple:
+    """A checked record's fields in RECORD_FIELDS order as a database stores them: the kind as
+    its text, payload and flags as canonical JSON text."""
+    row = [values[name] for name in RECORD_FIELDS]
+    row[_KIND_AT] = getattr(row[_KIND_AT], "value", row[_KIND_AT])
+    row[_PAYLOAD_AT] = canonical_json(row[_PAYLOAD_AT])
+    row[_FLAGS_AT] = canonical_json([getattr(flag, "value", flag) for flag in row[_FLAGS_AT]])
+    return tuple(row)
+
+
+def row_fingerprint(row: tuple) -> str:
+    """What makes two records with the same id the same record: a hash of all their fields, as
+    `record_row` gives them (one flat JSON list: cheap, and it refuses a lone surrogate)."""
+    return hashlib.sha256(_flat_json(row).encode()).hexdigest()
 
 
 def fingerprint(values: dict) -> str:
-    """What makes two records with the same id the same record: a hash of all their fields."""
-    return hashlib.sha256(canonical_json({name: values[name] for name in RECORD_FIELDS}).encode()).hexdigest()
+    return row_fingerprint(record_row(values))
 
 
 def validation_words(error: ValidationError, limit: int = 5) -> str:

@@ -33,7 +33,7 @@ from typing import Callable, Iterable, Iterator
 from sqlite_utils import Database
 
 from kiosk.core.clock import utc_now, utc_text
-from kiosk.core.records import FREE_TEXT_FIELDS, Flag, Kind, Record, RecordDraft
+from kiosk.core.records import FREE_TEXT_FIELDS, RECORD_FIELDS, Flag, Kind, Record, RecordDraft
 
 from .errors import StoreClosedError, StoreError, StoreNotWritableError
 from .export_lines import ExportLines, export_line_sql, export_where, tally_votes
@@ -73,6 +73,15 @@ _STORE_ID = "SELECT store_id FROM store"
 _INSERT_OUTBOX = "INSERT INTO outbox (record_id) VALUES (?)"
 _FREE_TEXT_PATH = "CASE kind " + " ".join(
     f"WHEN '{kind}' THEN '$.{name}'" for kind, name in FREE_TEXT_FIELDS.items()) + " END"
+
+
+# A record as one JSON object with the fields of kiosk.core.records in their order (see
+# outbox_pending_json): json_object for the plain columns, then the stored JSON texts spliced in.
+_JSON_TEXT_FIELDS = ("payload", "flags")
+_PLAIN = [name for name in RECORD_FIELDS if name not in _JSON_TEXT_FIELDS]
+_RECORD_JSON = ("substr(json_object(" + ", ".join(f"'{name}', r.{name}" for name in _PLAIN) + "), 1, "
+                "length(json_object(" + ", ".join(f"'{name}', r.{name}" for name in _PLAIN) + ")) - 1) || "
+                + " || ".join(f"',\"{name}\":' || r.{name}" for name in _JSON_TEXT_FIELDS) + " || '}'")
 
 
 class Store:
@@ -311,6 +320,17 @@ class Store:
             (limit,))
         return [record_from_row(row) for row in rows]
 
+    def outbox_pending_json(self, limit: int = 1000) -> list[tuple[str, str]]:
+        """outbox_pending's records as (id, the record as one JSON object of its fields), made
+        by SQLite: a backlog is pushed without building a Record and a dict for every row.
+
+        The payload and flags go in as the text they were stored as (already JSON): SQLite's
+        json() would re-render a float such as a dwell time with fewer digits, and the same
+        record pushed twice must be the same record both times."""
+        rows = self._read(f"SELECT r.id, {_RECORD_JSON} FROM outbox o JOIN records r ON r.id = o.record_id "
+                          "WHERE o.state = 'pending' ORDER BY o.rowid LIMIT ?", (limit,))
+        return rows
+
     def sent_progress(self) -> dict[str, int]:
         """Per store_id, the highest seq whose outbox entry is sent or quarantined: what the
         kiosk believes the central has seen (quarantined records were answered, too)."""
@@ -367,14 +387,14 @@ class Store:
 
     def mark_sent(self, record_ids: Iterable[str]) -> int:
         """Mark the records the central explicitly acknowledged (accepted or duplicate)."""
-        ids = list(record_ids)
-        return self._write_many("UPDATE outbox SET state = 'sent', sent_at = ? WHERE record_id = ? "
-                                "AND state = 'pending'", [(utc_text(self._clock()), i) for i in ids])
+        now = utc_text(self._clock())
+        return self._write_many(*_for_ids("UPDATE outbox SET state = 'sent', sent_at = ? WHERE state = 'pending' "
+                                          "AND record_id IN ({})", (now,), record_ids))
 
     def mark_failed(self, record_ids: Iterable[str], error: str) -> int:
         """Count a failed attempt for records that stay pending (network, server error)."""
-        return self._write_many("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE record_id = ? "
-                                "AND state = 'pending'", [(error, i) for i in record_ids])
+        return self._write_many(*_for_ids("UPDATE outbox SET attempts = attempts + 1, last_error = ? "
+                                          "WHERE state = 'pending' AND record_id IN ({})", (error,), record_ids))
 
     def quarantine(self, record_id: str, reason: str) -> int:
         """Stop sending a record the central rejected; it is kept and shown to staff."""
@@ -683,3 +703,15 @@ class Store:
         except sqlite3.Error:
             # The record itself was stored; losing the note about the outage is the lesser harm.
             rollback(self._conn)
+
+
+def _for_ids(sql: str, first: tuple, record_ids: Iterable[str], chunk: int = 1000) -> tuple[str, list[tuple]]:
+    """`sql` with its `IN ({})` filled, and its parameters for _write_many: one statement per
+    thousand ids, not one per id (the sync marks a whole batch at once)."""
+    ids = list(record_ids)
+    size = max(1, min(chunk, len(ids)))
+    # _write_many runs one SQL text for every row, so a shorter last chunk repeats its last id
+    # (an id twice in IN is the same as once).
+    rows = [(*first, *part, *[part[-1]] * (size - len(part)))
+            for part in (ids[start:start + size] for start in range(0, len(ids), size))]
+    return sql.format(", ".join("?" * size)), rows
