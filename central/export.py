@@ -3,7 +3,9 @@
 The same files as `kiosk export` writes, with the same safety: the central's database (and its
 -wal, -shm), the settings file and the content are never written over, CSV carries a BOM,
 formula-like cells are neutralised, and free text goes out only with --include-free-text.
-kiosk_id is a column already; the received time is not (kiosk/export has no column for it yet).
+Beside the kiosk's columns (kiosk_id among them) every format has the central's received_at,
+last: the central's UTC clock when the record arrived (XLSX: "Empfangen (Ortszeit)", a Berlin
+date cell like the created_at's), taken from the Record's `extra` that CentralDb.iter_records fills.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ FORMATS = ("csv", "xlsx", "json")
 DESCRIPTION = """\
 Write the poll results and the raw records of every kiosk to a file, in the shapes of
 `kiosk export` (docs/central.md): csv writes OUT and OUT-STEM-summary.csv (UTF-8 with BOM),
-xlsx one workbook, json one object. --since and --until are days in Europe/Berlin, inclusive.
+xlsx one workbook, json one object; each record with its kiosk_id and, last, received_at (when
+the central received it, UTC; XLSX in Europe/Berlin). --since and --until are days in Europe/Berlin,
+inclusive, of the kiosk's created_at.
 Free text typed by visitors is left out unless --include-free-text is given."""
 
 
@@ -43,6 +47,7 @@ def add_export_command(subparsers, add_config) -> argparse.ArgumentParser:
 def cmd_export(args) -> int:
     from kiosk.core.clock import utc_text
     from kiosk.core.files import Protected
+    from kiosk.core.records import RECEIVED_AT
     from kiosk.export.atomic import check_target
     from kiosk.export.csv_out import summary_path
     from kiosk.export.errors import OutputPathError, StoreNotFoundError
@@ -56,7 +61,8 @@ def cmd_export(args) -> int:
     fmt = args.format or _format_from_suffix(args.out, OutputPathError)
     period = period_from_days(args.since, args.until)
     configs = [path for path in (args.config, settings.path) if path is not None]
-    protected = Protected(stores=[settings.db], configs=configs, content_roots=[settings.content_root])
+    protected = Protected(stores=[settings.db], configs=configs, content_roots=[settings.content_root],
+                          store_label="the central's database", config_label="the central's settings")
     out = check_target(args.out, protected=protected)
     if fmt == "csv":
         check_target(summary_path(out), "--out (its -summary.csv)", protected)
@@ -71,7 +77,8 @@ def cmd_export(args) -> int:
             until=utc_text(period.until) if period.until else None,
             poll_id=selection.poll_id, exhibit_id=selection.exhibit_id or None)
         result = export_records(records, out, fmt, exhibits=_exhibits(settings.content_root), selection=selection,
-                                include_free_text=args.include_free_text, protected=protected)
+                                include_free_text=args.include_free_text, protected=protected,
+                                extra_columns=(RECEIVED_AT,))
     finally:
         db.close()
     also = f" and {summary_path(out)}" if fmt == "csv" else ""

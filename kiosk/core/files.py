@@ -15,6 +15,7 @@ from .errors import ProtectedFileError
 STORE_SIDE_FILES = ("-wal", "-shm", "-journal")
 CONTENT_FOLDERS = ("exhibits", "media")
 CONTENT_FILES = ("events.toml", "themes.toml")
+KIOSK_STORE = "the kiosk's store"
 
 
 def fsync_path(path: Path) -> None:
@@ -32,17 +33,22 @@ class Protected:
 
     Compared by identity as well as by resolved path, so a symlink, a hard link or
     `./x/../store.sqlite` names the same file and is refused all the same.
+
+    `store_label` and `config_label` say in a refusal what the files are to whoever runs the
+    command: the central protects its database and its settings with the same checks.
     """
 
     def __init__(self, *, stores: Iterable[Path] = (), configs: Iterable[Path] = (),
-                 content_roots: Iterable[Path] = ()):
+                 content_roots: Iterable[Path] = (), store_label: str = KIOSK_STORE,
+                 config_label: str = "the kiosk's config"):
         self._files: list[tuple[Path, str]] = []
         for store in stores:
             store = Path(store)
-            self._files.append((store, "the kiosk's store"))
-            self._files += [(Path(f"{store}{suffix}"), f"the store's SQLite file {store.name}{suffix}")
+            self._files.append((store, store_label))
+            self._files += [(Path(f"{store}{suffix}"), f"the store's SQLite file {store.name}{suffix}"
+                             if store_label == KIOSK_STORE else f"the {suffix} file of {store_label}")
                             for suffix in STORE_SIDE_FILES]
-        self._files += [(Path(config), "the kiosk's config") for config in configs]
+        self._files += [(Path(config), config_label) for config in configs]
         # The content is what a content root holds (docs/content.md), not every file under it: the
         # shipped layout keeps config.toml and var/ for the store in the content root too.
         self._roots = []

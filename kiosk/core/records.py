@@ -74,3 +74,9 @@ _NOT_EXPORTED = ("store_id", "payload", "flags")
 EXPORT_COLUMNS: tuple[str, ...] = (
     tuple(name for name in RECORD_FIELDS if name not in _NOT_EXPORTED) + PAYLOAD_COLUMNS + ("flags",))
 EXPORT_FREE_TEXT_COLUMN = "free_text"
+# What a central keeps beside a record it received (in Record.extra, under this name): its own UTC
+# clock when the record arrived. An export shows it only when asked for (the central's export),
+# as a column after the record's own, so the kiosk's columns keep their places.
+RECEIVED_AT = "received_at"
+# The columns an export can add from Record.extra, when its caller names them (extra_columns).
+EXPORT_EXTRA_COLUMNS: tuple[str, ...] = (RECEIVED_AT,)

@@ -27,7 +27,7 @@ from itertools import accumulate, repeat
 from pathlib import Path
 
 from .cells import TRIGGERS, neutralise_row
-from .columns import csv_fields
+from .columns import csv_fields, layout
 from .errors import ExportError
 from .summary import PollSummary
 
@@ -81,9 +81,9 @@ def _plain(line: str) -> bool:
                 or ",@" in line or ",\t" in line or line[:1] in TRIGGERS)
 
 
-def record_line(record, include_free_text: bool, commas: int) -> str:
+def record_line(record, include_free_text: bool, commas: int, extra: tuple[str, ...] = ()) -> str:
     """The record's CSV line, without its line end: csv.writer's quoting of the neutralised cells."""
-    fields = csv_fields(record, include_free_text)
+    fields = csv_fields(record, include_free_text, extra)
     line = ",".join(fields)
     if line.count(",") == commas and _plain(line):
         return line
@@ -110,7 +110,7 @@ class CsvExport:
     def __init__(self, raw_path: Path, summary_tmp: Path, columns: tuple[str, ...], dialect: str = DEFAULT_DIALECT):
         self._summary_tmp = summary_tmp
         self._dialect = check_dialect(dialect)
-        self._include_free_text = columns[-1] == "free_text"
+        self._include_free_text, self._extra = layout(columns)
         self._commas = len(columns) - 1
         self._file = _open(raw_path)
         self._file.write(_header(columns, dialect))
@@ -121,9 +121,9 @@ class CsvExport:
 
     def add(self, record) -> None:
         if self._german is not None:
-            self._german.writerow(german_fields(record, self._include_free_text))
+            self._german.writerow(german_fields(record, self._include_free_text, self._extra))
             return
-        self._lines.append(record_line(record, self._include_free_text, self._commas))
+        self._lines.append(record_line(record, self._include_free_text, self._commas, self._extra))
         if len(self._lines) >= _BATCH:
             self._flush()
 
@@ -158,9 +158,9 @@ def write_summaries(path: Path, summaries: list[PollSummary], dialect: str = DEF
                 writer.writerow(neutralise_row(poll + ("", "", 0, "", 0) + totals))
 
 
-def german_fields(record, include_free_text: bool) -> list:
+def german_fields(record, include_free_text: bool, extra: tuple[str, ...] = ()) -> list:
     """The record's cells for the excel-de dialect: decimal commas, neutralised."""
-    fields = csv_fields(record, include_free_text)
+    fields = csv_fields(record, include_free_text, extra)
     for i in _DECIMAL_CELLS:
         fields[i] = german_decimal(fields[i])
     return neutralise_row(fields)
@@ -186,8 +186,11 @@ def _german_plain(text: bytes) -> bytes:
 
 def write_lines(path: Path, lines, columns: tuple[str, ...], dialect: str = RFC4180) -> int:
     """Write the header and the records of `lines` (a `Store.export_lines` stream) to `path`;
-    returns the number of records. The same bytes as `CsvExport` for the same records."""
-    include_free_text = columns[-1] == "free_text"
+    returns the number of records. The same bytes as `CsvExport` for the same records. The store
+    renders the kiosk's columns only: no extra columns here."""
+    include_free_text, extra = layout(columns)
+    if extra:
+        raise ValueError(f"the store's lines have no column {', '.join(extra)}; export the records instead")
     commas = len(columns) - 1
     count = 0
     with open(path, "wb", buffering=_BUFFER) as file:

@@ -13,7 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
-from .columns import record_values
+from .columns import layout, record_values
 from .summary import PollSummary
 
 _BUFFER = 1 << 20
@@ -23,13 +23,13 @@ class JsonExport:
     def __init__(self, path: Path, spool_path: Path, columns: tuple[str, ...]):
         self._path, self._spool_path = path, spool_path
         self._columns = columns
-        self._include_free_text = columns[-1] == "free_text"
+        self._include_free_text, self._extra = layout(columns)
         self._spool = open(spool_path, "w", encoding="utf-8", buffering=_BUFFER)
         self._first = True
         self._dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
     def add(self, record) -> None:
-        line = self._dumps(dict(zip(self._columns, record_values(record, self._include_free_text))))
+        line = self._dumps(dict(zip(self._columns, record_values(record, self._include_free_text, self._extra))))
         self._spool.write(("\n" if self._first else ",\n") + line)
         self._first = False
 

@@ -66,9 +66,13 @@ class ExportResult:
 def export_records(records: Iterable[Record], out: Path | str, fmt: str, *, exhibits: Iterable[Exhibit] = (),
                    selection: Selection = Selection(), include_free_text: bool = False,
                    xlsx_max_rows: int = EXCEL_MAX_ROWS, protected: Protected = NOTHING_PROTECTED,
-                   csv_dialect: str = DEFAULT_DIALECT, before_publish: Callable[[], None] | None = None
-                   ) -> ExportResult:
+                   csv_dialect: str = DEFAULT_DIALECT, before_publish: Callable[[], None] | None = None,
+                   extra_columns: Iterable[str] = ()) -> ExportResult:
     """Write `records` (those inside `selection`) and their poll summaries to `out` as `fmt`.
+
+    `extra_columns` (names from kiosk.core.records.EXPORT_EXTRA_COLUMNS, in the order wanted) adds
+    columns taken from each record's `extra` after the record's own: the central's received_at.
+    Without them the files are exactly the kiosk's.
 
     Nothing in `protected` (the store, the config, the content) is ever written over, nor a file
     that is not a regular file: that is refused before anything is written. `before_publish` runs
@@ -76,9 +80,9 @@ def export_records(records: Iterable[Record], out: Path | str, fmt: str, *, exhi
     if fmt not in FORMATS:
         raise UnknownFormatError(f"--format: '{fmt}' is not one of {', '.join(FORMATS)}")
     check_dialect(csv_dialect)
+    cols = columns(include_free_text, extra_columns)
     finals = _finals(out, fmt, protected)
     out = finals[0]
-    cols = columns(include_free_text)
     period, exhibit_id, poll_id = selection.period, selection.exhibit_id, selection.poll_id
     check_period = period.since is not None or period.until is not None
     builder, ratings = SummaryBuilder(), RatingBuilder()

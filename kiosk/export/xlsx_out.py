@@ -18,7 +18,7 @@ from pathlib import Path
 from kiosk.core.clock import UTC
 
 from .cells import NOT_XML, TRIGGERS, xlsx_text
-from .columns import BASE_COLUMNS, GERMAN_FLAGS, GERMAN_HEADERS, GERMAN_KINDS, flat_row
+from .columns import BASE_COLUMNS, GERMAN_FLAGS, GERMAN_HEADERS, GERMAN_KINDS, TIME_COLUMNS, flat_row, layout
 from .period import BERLIN
 from .sheet_names import SheetNames, sheet_reference
 from .summary import CURRENT, NOT_IN_CONTENT, RATINGS, PollSummary, RatingSummary
@@ -28,13 +28,12 @@ EXCEL_MAX_ROWS = 1_048_576
 OVERVIEW = "Übersicht"
 RAW = "Daten"
 RATINGS_SHEET = "Bewertungen"
-_CREATED_AT = BASE_COLUMNS.index("created_at")
 _KIND = BASE_COLUMNS.index("kind")
 _FLAGS = BASE_COLUMNS.index("flags")
 _UTC = UTC
 HONEST = ("Stimmen hier vor Ort, nicht repräsentativ. Verdächtige Stimmen (schneller abgegeben, als Menschen "
           "abstimmen) sind nicht mitgezählt und stehen in einer eigenen Spalte.")
-_WIDTHS = {"id": 36, "boot_id": 36, "session_id": 36, "created_at": 27, "content_version": 18,
+_WIDTHS = {"id": 36, "boot_id": 36, "session_id": 36, "created_at": 27, "received_at": 27, "content_version": 18,
            "question_version": 18, "exhibit_id": 24, "poll_id": 18, "answers": 20, "free_text": 60}
 
 
@@ -44,7 +43,9 @@ class XlsxExport:
         if max_rows < 2:
             raise ValueError("max_rows must leave room for the header and one record")
         self._columns = columns
-        self._include_free_text = columns[-1] == "free_text"
+        self._include_free_text, self._extra = layout(columns)
+        # Where the UTC texts are that become Berlin date cells: created_at, and received_at when asked for.
+        self._times = frozenset(col for col, column in enumerate(columns) if column in TIME_COLUMNS)
         self._max_rows = max_rows
         # Imported here: `kiosk run` imports the export package through the CLI and never needs it.
         import xlsxwriter
@@ -72,15 +73,16 @@ class XlsxExport:
             self._new_raw_sheet()
         sheet, row = self._sheet, self._row
         write_string, write_number = sheet.write_string, sheet.write_number
-        row_values = flat_row(record, self._include_free_text)
+        row_values = flat_row(record, self._include_free_text, self._extra)
         kind, flags = row_values[_KIND], row_values[_FLAGS]
         row_values[_KIND] = GERMAN_KINDS.get(kind, kind)
         if flags:
             row_values[_FLAGS] = ";".join(GERMAN_FLAGS.get(f, f) for f in flags.split(";"))
+        times = self._times
         for col, value in enumerate(row_values):
             if value is None:
                 continue
-            if col == _CREATED_AT:
+            if col in times:
                 when = berlin_time(value)
                 if when is not None:
                     sheet.write_datetime(row, col, when, self._when)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from kiosk.export.columns import GERMAN_FLAGS, GERMAN_HEADERS, GERMAN_KINDS
+from kiosk.export.columns import GERMAN_FLAGS, GERMAN_HEADERS, GERMAN_KINDS, TIME_COLUMNS
 from kiosk.export.period import BERLIN
 
 IDS = {german: column for column, german in GERMAN_HEADERS.items()}
@@ -25,8 +25,8 @@ def csv_rows(path: Path, delimiter: str = ",") -> list[dict]:
 
 def xlsx_rows(path: Path, sheet: str = "Daten", *, as_ids: bool = True) -> list[dict]:
     """The raw rows; with `as_ids`, keyed by the column ids CSV and JSON use, kinds and flags as
-    ids, and the Berlin date cell of created_at turned back into the store's UTC text, so rows
-    compare with the CSV's."""
+    ids, and the Berlin date cells (created_at, received_at) turned back into the UTC text CSV and
+    JSON carry, so rows compare with the CSV's."""
     book = load_workbook(path, read_only=True)
     try:
         rows = list(book[sheet].iter_rows(values_only=True))
@@ -42,10 +42,11 @@ def xlsx_rows(path: Path, sheet: str = "Daten", *, as_ids: bool = True) -> list[
         values["kind"] = KIND_IDS.get(values.get("kind"), values.get("kind"))
         if values.get("flags"):
             values["flags"] = ";".join(FLAG_IDS.get(f, f) for f in values["flags"].split(";"))
-        when = values.get("created_at")
-        if isinstance(when, dt.datetime):
-            values["created_at"] = when.replace(tzinfo=BERLIN).astimezone(dt.timezone.utc).strftime(
-                "%Y-%m-%dT%H:%M:%S.%fZ")
+        for column in TIME_COLUMNS:
+            when = values.get(column)
+            if isinstance(when, dt.datetime):
+                values[column] = when.replace(tzinfo=BERLIN).astimezone(dt.timezone.utc).strftime(
+                    "%Y-%m-%dT%H:%M:%S.%fZ")
         out.append(values)
     return out
 
