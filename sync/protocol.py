@@ -28,7 +28,7 @@ import typing
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from kiosk.core.clock import UTC, UTC_TEXT_FORMAT
 from kiosk.core.records import RECORD_FIELDS, Flag, Kind, Record
@@ -49,7 +49,16 @@ UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 UuidText = Annotated[str, Field(pattern=UUID_PATTERN)]
-UtcText = Annotated[str, Field(pattern=UTC_TEXT_PATTERN)]
+def _real_moment(text: str) -> str:
+    # The pattern lets a month 13 or a 31 April through; the record's time must be a moment.
+    try:
+        dt.datetime.strptime(text, UTC_TEXT_FORMAT)
+    except ValueError:
+        raise ValueError(f"'{text}' is no real moment (UTC, e.g. 2026-11-30T20:15:03.123456Z)") from None
+    return text
+
+
+UtcText = Annotated[str, Field(pattern=UTC_TEXT_PATTERN), AfterValidator(_real_moment)]
 IdText = Annotated[str, Field(pattern=ID_PATTERN)]
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 
@@ -194,8 +203,10 @@ class Batch(_Strict):
     protocol: Literal[1] = PROTOCOL_VERSION
     kiosk_id: IdText
     sent_at: UtcText = Field(description="The kiosk's clock when it sent the batch.")
-    records: list[dict[str, Any]] = Field(max_length=MAX_BATCH_RECORDS,
-                                          description="Records with exactly the fields of WireRecord.")
+    # Any JSON value: each is checked on its own, so a record that is not even an object is
+    # rejected alone and the rest of the batch goes through.
+    records: list[Any] = Field(max_length=MAX_BATCH_RECORDS,
+                               description="Records, each an object with exactly the fields of WireRecord.")
 
 
 class RecordResult(_Strict):

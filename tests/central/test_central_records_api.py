@@ -136,8 +136,13 @@ def test_bad_json_and_wrong_shapes_are_422_naming_what_is_wrong(central):
     unknown["colour"] = "blue"
     assert_refused(push_body(central, token, json.dumps(unknown).encode()), 422, "invalid", "colour")
     assert_refused(push_body(central, token, b'[1, 2]'), 422, "invalid")
-    # The envelope says what a record is (a JSON object); anything else spoils the envelope.
-    assert_refused(push_body(central, token, body_of([1])), 422, "invalid", "records.0")
+    # A record that is not even a JSON object is rejected alone; the rest of its batch goes in.
+    good = records(1)
+    answer = push_body(central, token, body_of([1, *good]))
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["results"]
+    assert results[0]["outcome"] == "rejected" and "JSON object" in results[0]["message"]
+    assert results[1] == {"id": good[0]["id"], "outcome": "accepted", "code": None, "message": None}
     no_records = json.loads(body_of([]))
     del no_records["records"]
     assert_refused(push_body(central, token, json.dumps(no_records).encode()), 422, "invalid", "records")
