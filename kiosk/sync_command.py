@@ -71,7 +71,7 @@ def cmd_sync(args) -> int:
               f"{'ok' if status.last_error is None else 'FAILED: ' + status.last_error}")
         print(f"  waiting to be sent: {status.pending}, quarantined (rejected by the central): {status.quarantined}")
         if status.clock_skew_s is not None:
-            print(f"  kiosk clock minus central clock: {status.clock_skew_s:+.1f} s")
+            print(f"  kiosk clock minus central clock: {round(status.clock_skew_s, 1) or 0.0:+.1f} s")
     if status.last_error is not None and status.pending == 0:
         print(f"kiosk: the outbox is empty, but the pass failed: {status.last_error}", file=sys.stderr)
     return 0 if status.pending == 0 else 1

@@ -22,9 +22,12 @@ class SyncStatus:
     failures: int = 0                      # passes failed in a row (the backoff's exponent)
     pending: int = 0                       # records not yet acknowledged
     quarantined: int = 0                   # records the central rejected, kept for staff
+    passing: bool = False                  # a pass is under way right now
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        values = asdict(self)
+        del values["passing"]  # true only while a process runs a pass; never saved
+        return values
 
     @classmethod
     def from_dict(cls, values: dict) -> "SyncStatus":

@@ -320,6 +320,13 @@ class Store:
             (limit,))
         return [record_from_row(row) for row in rows]
 
+    def outbox_counts(self) -> tuple[int, int]:
+        """(pending, quarantined) right now: read through the outbox_state index, so it costs
+        what is waiting, not the size of the store (cheap enough for the staff screen's refresh)."""
+        rows = dict(self._read("SELECT state, COUNT(*) FROM outbox WHERE state IN ('pending', 'quarantined') "
+                               "GROUP BY state"))
+        return rows.get("pending", 0), rows.get("quarantined", 0)
+
     def outbox_pending_json(self, limit: int = 1000) -> list[tuple[str, str]]:
         """outbox_pending's records as (id, the record as one JSON object of its fields), made
         by SQLite: a backlog is pushed without building a Record and a dict for every row.

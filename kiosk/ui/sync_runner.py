@@ -9,12 +9,15 @@ leaves the kiosk soon, unless the client is backing off from a failing central.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Protocol
 
 from sync.status import SyncStatus
 
 
 class PassRunner(Protocol):
+    store: object  # the kiosk's Store: its outbox_counts() say what waits right now
+
     def run_pass(self) -> SyncStatus: ...
     def seconds_until_due(self, *, kicked: bool) -> float | None: ...
     def status(self) -> SyncStatus: ...
@@ -27,6 +30,7 @@ class SyncRunner:
         self._stopping = threading.Event()
         self._kicked = False
         self._passes = 0
+        self._passing = False
         self._pass_done = threading.Condition()
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
 
@@ -40,7 +44,14 @@ class SyncRunner:
         self._wake.set()
 
     def status(self) -> SyncStatus:
-        return self.client.status()
+        """The last pass's status, with what waits right now (the store's counts, not those the
+        last pass saw: a pass may hang for up to its timeouts) and whether a pass is under way."""
+        status = self.client.status()
+        try:
+            pending, quarantined = self.client.store.outbox_counts()
+        except Exception:  # noqa: BLE001 - a closed or failing store: the last pass's counts stand
+            return replace(status, passing=self._passing)
+        return replace(status, pending=pending, quarantined=quarantined, passing=self._passing)
 
     @property
     def passes(self) -> int:
@@ -67,7 +78,11 @@ class SyncRunner:
                 self._wake.clear()
                 continue
             self._kicked = False
-            self.client.run_pass()
+            self._passing = True
+            try:
+                self.client.run_pass()
+            finally:
+                self._passing = False
             with self._pass_done:
                 self._passes += 1
                 self._pass_done.notify_all()

@@ -65,6 +65,8 @@ def sync_words(status: SyncStatus, now: dt.datetime | None = None) -> SyncWords:
 def _connection(status: SyncStatus) -> str:
     if status.stopped:
         return "gestoppt"
+    if status.passing:
+        return "Übertragung läuft …"
     if status.online is None:
         return "noch nicht versucht"
     return "online" if status.online else "offline (Zentrale nicht erreicht)"

@@ -83,3 +83,14 @@ def test_moments_in_soest():
     summer = dt.datetime(2026, 7, 1, 12, 0, tzinfo=dt.timezone.utc)
     assert moment_words("2026-07-01T11:00:00.000000Z", summer) == "heute 13:00 Uhr (vor 1 h)"
     assert moment_words("not a time", NOW) == "not a time"
+
+
+def test_a_pass_under_way_is_said_as_such():
+    words = sync_words(SyncStatus(configured=True, online=False, passing=True, pending=12))
+    assert "Verbindung: Übertragung läuft …" in words.lines
+    assert "Noch nicht übertragen: 12 Einträge" in words.lines
+
+
+def test_passing_is_never_saved():
+    assert "passing" not in SyncStatus(configured=True, passing=True).as_dict()
+    assert SyncStatus.from_dict(SyncStatus(passing=True).as_dict()).passing is False
