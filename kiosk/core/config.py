@@ -3,21 +3,17 @@
 Relative paths resolve against the folder of the config file, so a kiosk can be
 started from anywhere. Unknown keys and wrong types are errors naming the key.
 
-Plain dataclasses and a small checker rather than pydantic: the settings are read
-before the kiosk's first frame, and importing pydantic would cost that frame about
-a tenth of a second (the content, which does use pydantic, loads after it).
+Read and checked by kiosk.core.settings_file, as the central's settings are.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .bounded_files import FileMissing, FileRefused, FileTooLarge, NoPermission, read_bounded
 from .errors import ConfigError
+from .settings_file import check_section, read_toml, rule, shown
 from .terms import LAYERS
 
 # The address config.toml ships with: QR codes built from it lead nowhere. One place, so the
@@ -28,10 +24,7 @@ PLACEHOLDER_PUBLIC_URL = "https://stadtlabor.example.org"
 CONFIG_BYTES = 64 * 1024
 
 
-def _rule(default, **rule):
-    """A key's default and how its value is checked: `between=(low, high)`, `one_of=(...)`,
-    `pattern=regex` with `shape=` saying in words what the pattern wants."""
-    return field(default=default, metadata=rule)
+_rule = rule
 
 
 @dataclass(frozen=True)
@@ -108,20 +101,23 @@ class Config:
 
 SECTIONS: dict[str, type] = {f.name: f.default_factory for f in dataclasses.fields(Config)
                              if f.name != "path"}
-TYPE_WORDS = {str: "text in quotes", int: "a whole number", bool: "true or false", Path: "a path in quotes"}
 
 
 def load_config(path: Path | str) -> Config:
     path = Path(path)
-    data = _read(path)
+    data = read_toml(path, CONFIG_BYTES, ConfigError, what="config file",
+                     missing_hint="pass --config PATH or copy config.toml from the project",
+                     reader_hint="the user the kiosk runs as")
     sections, problems = {}, []
     for name, value in data.items():
         if name not in SECTIONS:
             problems.append(f"{name}: unknown key; check the spelling (docs/configuration.md lists every key)")
         elif not isinstance(value, dict):
-            problems.append(f"{name}: must be a section [{name}], got {_show(value)}")
+            problems.append(f"{name}: must be a section [{name}], got {shown(value)}")
         else:
-            sections[name] = _section(name, SECTIONS[name], value, problems)
+            sections[name] = SECTIONS[name](**check_section(
+                name, SECTIONS[name], value, problems,
+                unknown_hint="check the spelling (docs/configuration.md lists every key)"))
     if problems:
         raise ConfigError("\n".join(f"{path}: {problem}" for problem in problems))
     config = Config(**sections)
@@ -131,78 +127,3 @@ def load_config(path: Path | str) -> Config:
         content=ContentSection(root=base / config.content.root),
         store=StoreSection(path=base / config.store.path),
     )
-
-
-def _read(path: Path) -> dict:
-    """The parsed file; every way it can fail is a ConfigError in its own words."""
-    try:
-        raw = read_bounded(path, CONFIG_BYTES)
-    except FileMissing:
-        raise ConfigError(f"{path}: config file not found; pass --config PATH or copy config.toml from the "
-                          "project") from None
-    except FileTooLarge as error:
-        raise ConfigError(f"{path}: the config file is {error.size:,} bytes, over the limit of "
-                          f"{CONFIG_BYTES // 1024} KiB; is --config naming the right file?") from None
-    except NoPermission:
-        raise ConfigError(f"{path}: cannot read the config file: permission denied; make it (and its folder) "
-                          "readable for the user the kiosk runs as") from None
-    except FileRefused as error:
-        raise ConfigError(f"{path}: the config file {error.words}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw.count(b"\n", 0, error.start) + 1
-        raise ConfigError(f"{path}:{line}: the config file is not UTF-8 text (byte 0x{raw[error.start]:02x}); "
-                          "save it as UTF-8 in your editor") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: TOML syntax error: {error}") from None
-    except RecursionError:
-        # tomllib reads nested lists and tables by recursion; thousands of levels exhaust it.
-        raise ConfigError(f"{path}: lists or tables are nested too deeply to read; config.toml needs only "
-                          "[section] and key = value lines") from None
-    except ValueError as error:  # Python's limit on long integers, passed through by tomllib
-        raise ConfigError(f"{path}: a number is too long to read ({str(error).split(':')[0]}); "
-                          "write a shorter number") from None
-
-
-def _section(name: str, cls: type, values: dict, problems: list[str]):
-    kinds = {f.name: f for f in dataclasses.fields(cls)}
-    checked = {}
-    for key, value in values.items():
-        where = f"[{name}] {key}"
-        spec = kinds.get(key)
-        if spec is None:
-            problems.append(f"{where}: unknown key; check the spelling (docs/configuration.md lists every key)")
-            continue
-        problem = _problem(spec, value)
-        if problem:
-            problems.append(f"{where}: {problem}, got {_show(value)}")
-        else:
-            checked[key] = Path(value) if spec.type == "Path" else value
-    return cls(**checked)
-
-
-def _problem(spec: dataclasses.Field, value) -> str | None:
-    kind = {"str": str, "int": int, "bool": bool, "Path": Path}[spec.type]
-    # TOML has no path type: a path is text. A bool is not a number here, though Python says so.
-    wanted = str if kind is Path else kind
-    if not isinstance(value, wanted) or (wanted is int and isinstance(value, bool)):
-        return f"must be {TYPE_WORDS[kind]}"
-    rule = spec.metadata
-    if "one_of" in rule and value not in rule["one_of"]:
-        return f"must be one of {', '.join(rule['one_of'])}"
-    if "between" in rule and not rule["between"][0] <= value <= rule["between"][1]:
-        return f"must be between {rule['between'][0]} and {rule['between'][1]}"
-    if "pattern" in rule and not re.fullmatch(rule["pattern"], value):
-        return f"must be {rule['shape']}"
-    if kind is Path and any(ord(char) < 32 for char in value):
-        return "must be a path without control characters"
-    return None
-
-
-def _show(value) -> str:
-    # A value may be a whole nested structure; the message needs only its start.
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."

@@ -66,3 +66,15 @@ def test_a_settings_file_that_is_not_utf8(tmp_path):
     path.write_bytes(b'[central]\ndb = "\xff"\n')
     with pytest.raises(SettingsError, match="UTF-8"):
         load_settings(path)
+
+
+def test_a_named_pipe_or_a_folder_as_settings_is_named_not_waited_on(tmp_path):
+    import os
+
+    fifo = tmp_path / "central.toml"
+    os.mkfifo(fifo)
+    for target, words in ((fifo, "named pipe"), (tmp_path, "folder")):
+        done = subprocess.run([sys.executable, "-m", "central.cli", "list-kiosks", "--config", str(target)],
+                              cwd=PROJECT, capture_output=True, text=True, timeout=30)
+        assert done.returncode == 2, done.stderr
+        assert words in done.stderr and "Traceback" not in done.stderr, done.stderr

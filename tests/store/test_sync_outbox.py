@@ -1,4 +1,4 @@
-"""What the sync client needs from the store: the outbox in (store_id, seq) order, how far each
+"""What the sync client needs from the store: the outbox in entry order (as JSON too), how far each
 store was sent, sending again after a central lost records, the saved sync status, the newest
 visitor touch and the quarantined records for staff."""
 
@@ -22,14 +22,19 @@ def other_store_rows(count: int, store_id: str | None = None) -> list[dict]:
             for seq in range(1, count + 1)]
 
 
-def test_the_outbox_goes_in_store_and_seq_order(store):
+def test_the_outbox_goes_in_entry_order_each_store_in_seq_order(store):
     mine = [store.append(vote()) for _ in range(3)]
     salvaged = other_store_rows(3)
     assert store.add_salvaged(salvaged) == (3, 0, [])
+    later = [store.append(vote()) for _ in range(2)]
     pending = store.outbox_pending()
-    assert [(r.store_id, r.seq) for r in pending] == sorted((r.store_id, r.seq) for r in pending)
-    assert {r.id for r in pending} == {r.id for r in mine} | {row["id"] for row in salvaged}
-    assert [r.seq for r in pending if r.store_id == store.store_id] == [1, 2, 3]
+    # As they entered the outbox: this store's first three, the salvaged ones, then the later two.
+    assert [r.id for r in pending] == [r.id for r in mine] + [row["id"] for row in salvaged] + [r.id for r in later]
+    for store_id in {r.store_id for r in pending}:
+        seqs = [r.seq for r in pending if r.store_id == store_id]
+        assert seqs == sorted(seqs)
+    # The JSON form the sync sends is the same records in the same order.
+    assert [record_id for record_id, _ in store.outbox_pending_json()] == [r.id for r in pending]
 
 
 def test_sent_progress_is_the_highest_answered_seq_per_store(store):
@@ -124,3 +129,31 @@ def test_a_store_opened_without_a_boot_records_none(store_path):
 def test_times_are_utc_text(store):
     record = store.append(vote())
     assert dt.datetime.fromisoformat(store.last_visitor_touch()) == dt.datetime.fromisoformat(record.created_at)
+
+
+def test_the_json_of_a_pending_record_is_the_record_as_the_wire_has_it(store):
+    import json
+
+    from kiosk.core.records import Flag, Kind, RecordDraft
+    from sync.protocol import record_to_wire
+
+    store.append(vote())
+    store.append(idea('Grüße mit "Anführungszeichen", \\ und 🌳'))
+    store.append(RecordDraft(kind=Kind.VIEW, session_id="s9", content_version="cv1", exhibit_id="radwege",
+                             payload={"dwell_s": 1 / 3, "layer": "ls"}, flags=(Flag.SUSPECT_BURST,)))
+    store.add_salvaged(other_store_rows(1))
+    records = store.outbox_pending()
+    texts = store.outbox_pending_json()
+    assert len(texts) == len(records) == 4
+    for (record_id, text), record in zip(texts, records):
+        assert record_id == record.id
+        # Every field, the float's every digit and the text's every character as stored.
+        assert json.loads(text) == record_to_wire(record)
+
+
+def test_outbox_counts_are_what_waits_and_what_was_rejected(store):
+    records = [store.append(vote()) for _ in range(4)]
+    assert store.outbox_counts() == (4, 0)
+    store.mark_sent([records[0].id])
+    store.quarantine(records[1].id, "conflict: other payload")
+    assert store.outbox_counts() == (2, 1)
