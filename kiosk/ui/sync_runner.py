@@ -8,11 +8,16 @@ leaves the kiosk soon, unless the client is backing off from a failing central.
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import replace
 from typing import Protocol
 
 from sync.status import SyncStatus
+
+
+# After a pass that failed in the kiosk's own store, the next one waits this long (or for stop).
+STORE_TROUBLE_WAIT_S = 60.0
 
 
 class PassRunner(Protocol):
@@ -79,13 +84,23 @@ class SyncRunner:
                 continue
             self._kicked = False
             self._passing = True
+            failed = False
             try:
                 self.client.run_pass()
+            except Exception as error:  # noqa: BLE001 - the kiosk's own store failed (disk full, ...)
+                # Network faults never come here (the pass says them in its status); a store
+                # that cannot be written is shown to staff by the store itself. The sync must
+                # not die of it: it tries again a while later.
+                print(f"kiosk: sync pass failed: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+                failed = True
             finally:
                 self._passing = False
             with self._pass_done:
                 self._passes += 1
                 self._pass_done.notify_all()
+            if failed:
+                self._wake.wait(STORE_TROUBLE_WAIT_S)
+                self._wake.clear()
 
 
 class NoSync:
