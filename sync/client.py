@@ -126,10 +126,9 @@ class SyncClient:
             skew = self._heartbeat(skew)
         except PassFailed as failure:
             return self._failed(failure, started, skew)
-        failures = 0
         self._due_at = self._monotonic() + self.interval_s
         return self._finish(started, skew, online=True, last_success_at=utc_text(started), last_error=None,
-                            failures=failures, stopped=False)
+                            failures=0, stopped=False)
 
     def _push_all(self, skew: float | None) -> float | None:
         """Push batches until nothing is pending, then ask the central how far it is (once the
