@@ -71,6 +71,10 @@ OUTBOX_STATES = ("pending", "sent", "quarantined")
 _NEXT_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE store_id = ?"
 _STORE_ID = "SELECT store_id FROM store"
 _INSERT_OUTBOX = "INSERT INTO outbox (record_id) VALUES (?)"
+# A batch's ids marked at once (see _for_ids; `+state` makes SQLite find each id by its key).
+MARK_SENT = "UPDATE outbox SET state = 'sent', sent_at = ? WHERE +state = 'pending' AND record_id IN ({})"
+MARK_FAILED = ("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE +state = 'pending' "
+               "AND record_id IN ({})")
 _FREE_TEXT_PATH = "CASE kind " + " ".join(
     f"WHEN '{kind}' THEN '$.{name}'" for kind, name in FREE_TEXT_FIELDS.items()) + " END"
 
@@ -395,13 +399,11 @@ class Store:
     def mark_sent(self, record_ids: Iterable[str]) -> int:
         """Mark the records the central explicitly acknowledged (accepted or duplicate)."""
         now = utc_text(self._clock())
-        return self._write_many(*_for_ids("UPDATE outbox SET state = 'sent', sent_at = ? WHERE state = 'pending' "
-                                          "AND record_id IN ({})", (now,), record_ids))
+        return self._write_many(*_for_ids(MARK_SENT, (now,), record_ids))
 
     def mark_failed(self, record_ids: Iterable[str], error: str) -> int:
         """Count a failed attempt for records that stay pending (network, server error)."""
-        return self._write_many(*_for_ids("UPDATE outbox SET attempts = attempts + 1, last_error = ? "
-                                          "WHERE state = 'pending' AND record_id IN ({})", (error,), record_ids))
+        return self._write_many(*_for_ids(MARK_FAILED, (error,), record_ids))
 
     def quarantine(self, record_id: str, reason: str) -> int:
         """Stop sending a record the central rejected; it is kept and shown to staff."""
@@ -714,7 +716,11 @@ class Store:
 
 def _for_ids(sql: str, first: tuple, record_ids: Iterable[str], chunk: int = 1000) -> tuple[str, list[tuple]]:
     """`sql` with its `IN ({})` filled, and its parameters for _write_many: one statement per
-    thousand ids, not one per id (the sync marks a whole batch at once)."""
+    thousand ids, not one per id (the sync marks a whole batch at once).
+
+    The statements write `+state`: without the `+` SQLite looks the rows up through the
+    outbox_state index, reading every pending entry (a backlog of 100,000 made each mark of a
+    batch take 21 ms); with it, each id is found by its key."""
     ids = list(record_ids)
     size = max(1, min(chunk, len(ids)))
     # _write_many runs one SQL text for every row, so a shorter last chunk repeats its last id
