@@ -14,6 +14,7 @@ from kiosk.core.config import PLACEHOLDER_PUBLIC_URL
 from kiosk.core.numbers import megabytes, whole
 
 from . import KioskScreen
+from ..background import in_background
 from ..sync_words import sync_words
 from ..widgets import load_kv
 from ..widgets import common  # noqa: F401  (classes used in the kv)
@@ -89,7 +90,7 @@ class StaffScreen(KioskScreen):
         self.refresh()
 
     def on_enter(self, *args):
-        self._sync_timer = Clock.schedule_interval(lambda dt: self.refresh_sync(), SYNC_REFRESH_S)
+        self._sync_timer = Clock.schedule_interval(lambda dt: self._refresh_sync_off_the_frame(), SYNC_REFRESH_S)
 
     def on_leave(self, *args):
         if self._sync_timer is not None:
@@ -97,8 +98,19 @@ class StaffScreen(KioskScreen):
             self._sync_timer = None
 
     def refresh_sync(self):
-        # status() reads what the sync thread last saw: no network, nothing waited for.
-        words = sync_words(self.services.sync.status())
+        # status() reads what the sync thread last saw and what waits in the store now (an
+        # indexed count): no network. Shown at once when the screen opens, as its other lines.
+        self._show_sync(self.services.sync.status())
+
+    def _refresh_sync_off_the_frame(self):
+        # Every two seconds while staff look: the count of what waits is read in a thread, so
+        # a large backlog never costs a frame.
+        in_background(self.services.sync.status, self._show_sync, name="kiosk-staff-sync")
+
+    def _show_sync(self, status):
+        if isinstance(status, Exception):  # the store was closed meanwhile: keep what is shown
+            return
+        words = sync_words(status)
         # "ACHTUNG:" as the screen's other warnings have it; it also marks where each one begins.
         self.sync_alerts = "\n".join(f"ACHTUNG: {alert}" for alert in words.alerts)
         self.sync_state = "\n".join(words.lines)
