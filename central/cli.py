@@ -13,28 +13,16 @@ import signal
 import sys
 from pathlib import Path
 
-from kiosk.core.errors import KioskError
+from kiosk.core.commands import EXIT_OK, EXIT_PROBLEM, run_command
 
 from .config import DEFAULT_PATH, load_settings
 
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # A kiosk's id as the wire allows it (sync.protocol.ID_PATTERN).
 KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        return args.handler(args)
-    except KioskError as error:
-        print(f"kiosk-central: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    return run_command(build_parser(), argv)
 
 
 def build_parser() -> argparse.ArgumentParser:

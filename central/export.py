@@ -14,7 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
-FORMATS = ("csv", "xlsx", "json")
+from kiosk.export.cli import add_selection_arguments, format_from_suffix
 
 DESCRIPTION = """\
 Write the poll results and the raw records of every kiosk to a file, in the shapes of
@@ -32,14 +32,7 @@ def add_export_command(subparsers, add_config) -> argparse.ArgumentParser:
         epilog="Exit codes: 0 written, 1 the export failed (disk full, no permission), 2 usage or settings error "
                "(bad date, missing folder, --out naming the database, its -wal/-shm or the settings).")
     add_config(parser)
-    parser.add_argument("--format", choices=FORMATS, help="file format (default: from the --out suffix)")
-    parser.add_argument("--out", type=Path, required=True, metavar="PATH",
-                        help="file to write; its folder must exist. csv also writes <stem>-summary.csv beside it")
-    parser.add_argument("--since", metavar="DATE", help="first day to include, YYYY-MM-DD (Europe/Berlin)")
-    parser.add_argument("--until", metavar="DATE", help="last day to include, YYYY-MM-DD (Europe/Berlin)")
-    parser.add_argument("--poll", metavar="ID", help="only this poll: POLL-ID or EXHIBIT-ID/POLL-ID")
-    parser.add_argument("--include-free-text", action="store_true",
-                        help="add the ideas' and comments' text (personal data may be in it; handle with care)")
+    add_selection_arguments(parser)
     parser.set_defaults(handler=cmd_export)
     return parser
 
@@ -50,7 +43,7 @@ def cmd_export(args) -> int:
     from kiosk.core.records import RECEIVED_AT
     from kiosk.export.atomic import check_target
     from kiosk.export.csv_out import summary_path
-    from kiosk.export.errors import OutputPathError, StoreNotFoundError
+    from kiosk.export.errors import StoreNotFoundError
     from kiosk.export.period import period_from_days
     from kiosk.export.run import Selection, export_records
 
@@ -58,7 +51,7 @@ def cmd_export(args) -> int:
     from .db import CentralDb
 
     settings = load_settings(args.config, must_exist=args.config != DEFAULT_PATH)
-    fmt = args.format or _format_from_suffix(args.out, OutputPathError)
+    fmt = args.format or format_from_suffix(args.out)
     period = period_from_days(args.since, args.until)
     configs = [path for path in (args.config, settings.path) if path is not None]
     protected = Protected(stores=[settings.db], configs=configs, content_roots=[settings.content_root],
@@ -95,11 +88,3 @@ def _exhibits(root: Path) -> list:
     from kiosk.core.content_loader import load_content
 
     return load_content(root, decode_pictures=False).exhibits
-
-
-def _format_from_suffix(out: Path, error) -> str:
-    suffix = out.suffix.lower().lstrip(".")
-    if suffix in FORMATS:
-        return suffix
-    raise error(f"--format: not given and the --out suffix '{out.suffix}' is none of "
-                f"{', '.join('.' + f for f in FORMATS)}; pass --format csv, xlsx or json")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from . import __version__
 from .core.config import Config, load_config
+from .core.commands import EXIT_OK, EXIT_PROBLEM, run_command
 from .core.errors import ContentRootError, KioskError, UsageError
 from .export.cli import add_export_command
 from .salvage_command import add_salvage_command
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 # The content loader (pydantic) is imported by the commands that read content: `kiosk run`
 # reads its content after the first frame, and that frame should not wait for the import.
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # The smallest window the screens are laid out for (a 7" panel is 800x480), and a bound far
 # beyond any display so that a typo cannot ask the GPU for a gigapixel window.
 WINDOW_SIZES = ((640, 400), (7680, 4320))
@@ -34,18 +34,7 @@ MAX_SIMULATED_VISITORS = 1_000_000
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        return args.handler(args)
-    except KioskError as error:
-        print(f"kiosk: {error}", file=sys.stderr)
-        return error.exit_code
-    except KeyboardInterrupt:
-        return EXIT_INTERRUPTED
+    return run_command(build_parser(), argv)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -43,6 +43,18 @@ def add_export_command(subparsers) -> argparse.ArgumentParser:
                "config, content or a device).")
     parser.add_argument("--config", type=Path, default=Path("config.toml"), metavar="PATH",
                         help="kiosk settings (default: ./config.toml)")
+    add_selection_arguments(parser)
+    parser.add_argument("--csv-dialect", choices=CSV_DIALECTS, default=CSV_DIALECTS[0],
+                        help="csv only: rfc4180 (default; ',' and decimal point) or excel-de (';' and decimal "
+                             "comma, opens in columns in a German Excel)")
+    parser.add_argument("--store", type=Path, metavar="PATH", help="store to export (default: [store] path of the "
+                        "config)")
+    parser.set_defaults(handler=cmd_export)
+    return parser
+
+
+def add_selection_arguments(parser: argparse.ArgumentParser) -> None:
+    """What to write and where: the arguments `kiosk export` and `kiosk-central export` share."""
     parser.add_argument("--format", choices=FORMATS, help="file format (default: from the --out suffix)")
     parser.add_argument("--out", type=Path, required=True, metavar="PATH",
                         help="file to write; its folder must exist. csv also writes <stem>-summary.csv beside it")
@@ -51,13 +63,6 @@ def add_export_command(subparsers) -> argparse.ArgumentParser:
     parser.add_argument("--poll", metavar="ID", help="only this poll: POLL-ID or EXHIBIT-ID/POLL-ID")
     parser.add_argument("--include-free-text", action="store_true",
                         help="add the ideas' and comments' text (personal data may be in it; handle with care)")
-    parser.add_argument("--csv-dialect", choices=CSV_DIALECTS, default=CSV_DIALECTS[0],
-                        help="csv only: rfc4180 (default; ',' and decimal point) or excel-de (';' and decimal "
-                             "comma, opens in columns in a German Excel)")
-    parser.add_argument("--store", type=Path, metavar="PATH", help="store to export (default: [store] path of the "
-                        "config)")
-    parser.set_defaults(handler=cmd_export)
-    return parser
 
 
 def cmd_export(args) -> int:
@@ -73,7 +78,7 @@ def cmd_export(args) -> int:
     from kiosk.core.files import Protected
     from kiosk.store.errors import StoreDamagedError
 
-    fmt = args.format or _format_from_suffix(args.out)
+    fmt = args.format or format_from_suffix(args.out)
     period = period_from_days(args.since, args.until)
     config = load_config(args.config)
     store_path = args.store or config.store.path
@@ -140,7 +145,7 @@ class _Later:
         return iter(self._future.result())
 
 
-def _format_from_suffix(out: Path) -> str:
+def format_from_suffix(out: Path) -> str:
     from .errors import OutputPathError
 
     suffix = out.suffix.lower().lstrip(".")
