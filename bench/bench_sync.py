@@ -37,6 +37,7 @@ sys.path.insert(0, str(PROJECT / "tests" / "sync"))
 from sync_helpers import client_for, fill_backlog, open_store  # noqa: E402
 
 from kiosk.core.clock import utc_now, utc_text  # noqa: E402
+from kiosk.core.records import new_record_id  # noqa: E402
 
 BACKLOG = 100_000
 BATCH = 500  # the 20-kiosk figure's batches, as the issue names them
@@ -143,7 +144,7 @@ def batch_bodies(kiosk_id: str, count: int) -> list[bytes]:
     store_id, boot_id, now = str(uuid.uuid4()), str(uuid.uuid4()), utc_text(utc_now())
     bodies = []
     for b in range(count):
-        records = [{"id": str(uuid.uuid4()), "kiosk_id": kiosk_id, "store_id": store_id, "seq": b * BATCH + n + 1,
+        records = [{"id": new_record_id(), "kiosk_id": kiosk_id, "store_id": store_id, "seq": b * BATCH + n + 1,
                     "boot_id": boot_id, "session_id": f"s{n // 4}", "kind": "vote", "exhibit_id": "e1",
                     "poll_id": "p1", "question_version": "q1", "content_version": "c1",
                     "payload": {"answers": ["ja"], "layer": "de"}, "flags": [], "created_at": now}

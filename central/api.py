@@ -1,19 +1,17 @@
 """The sync API a kiosk talks to (sync/protocol.py is the wire; this is the central's side).
 
 Endpoints are plain `def`: FastAPI runs them, and the token lookup, in its threadpool, so
-SQLite never blocks the event loop. A batch's body is read by the gate (gate.py) and parsed
-here, in the threadpool, in one pass with its records' checks.
+SQLite never blocks the event loop. A batch's body is read by the gate (gate.py) and checked
+by the checking process (checker.py) while the threadpool's other pushes are being stored.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import ValidationError
 
 from kiosk.core.clock import utc_now, utc_text
 from sync.protocol import (
@@ -32,16 +30,12 @@ from sync.protocol import (
 )
 
 from .answers import JSON, Refusal, json_response
-from .batches import read_batch, sort_records
 from .db import CentralDb
 from .gate import BODY_KEY
 from .tokens import token_hash
 
 router = APIRouter()
 _encode = json.JSONEncoder(separators=(",", ":")).encode
-# Checking a batch is pure Python (it holds the GIL throughout): one batch at a time is
-# checked, while the other push the gate lets through is in SQLite (which lets go of the GIL).
-_checking = threading.Lock()
 bearer = HTTPBearer(auto_error=False, description="The kiosk's token from `kiosk-central add-kiosk`.")
 
 _ERRORS = {status: {"model": ErrorAnswer, "description": words} for status, words in (
@@ -89,14 +83,11 @@ _BATCH_BODY = {"requestBody": {"required": True, "content": {JSON: {"schema": Ba
 @router.post(RECORDS_PATH, response_model=BatchAnswer, responses=_ERRORS, openapi_extra=_BATCH_BODY,
              summary="Push a batch of records; each is accepted, a duplicate, or rejected alone")
 def push_records(request: Request, kiosk_id: str = Depends(token_kiosk)):
-    with _checking:
-        try:
-            named, records, checked = read_batch(request.scope[BODY_KEY])
-        except ValidationError as error:
-            raise RequestValidationError([{**problem, "loc": ("body", *problem["loc"])}
-                                          for problem in error.errors()]) from None
-        _same_kiosk(named, kiosk_id)
-        items = sort_records(kiosk_id, records, checked)
+    checked = request.app.state.checker.check(request.scope[BODY_KEY], kiosk_id)
+    if checked.problems is not None:
+        raise RequestValidationError([{**problem, "loc": ("body", *problem["loc"])} for problem in checked.problems])
+    _same_kiosk(checked.named_kiosk, kiosk_id)
+    items = checked.items
     received_at = utc_text(utc_now())
     results, progress = _db(request).store_batch(kiosk_id, items, received_at)
     # Encoded straight from the results (json's C encoder; Outcome and RejectCode are str enums

@@ -19,6 +19,7 @@ from sync.protocol import MAX_BATCH_RECORDS, RECORDS_PATH
 from . import __doc__ as central_doc
 from .answers import Refusal, error_response
 from .api import router
+from .checker import Checker
 from .config import Settings
 from .db import CentralDb
 from .errors import CentralDbError
@@ -37,9 +38,12 @@ def create_app(settings: Settings, db: CentralDb | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.db = db or CentralDb.open(settings.db)
+        app.state.checker = Checker()
+        app.state.checker.start()
         try:
             yield
         finally:
+            app.state.checker.stop()
             if db is None:
                 app.state.db.close()
 

@@ -165,6 +165,14 @@ _ADVANCE_WINDOW = 1000
 _RECORD_COLUMNS = (*RECORD_FIELDS, "source", "received_at", "fingerprint")
 _INSERT_RECORD = (f"INSERT INTO records ({', '.join(_RECORD_COLUMNS)}) "
                   f"VALUES ({', '.join('?' for _ in _RECORD_COLUMNS)}) ON CONFLICT DO NOTHING")
+# A batch's records go in 50 rows to a statement, not one by one (executemany): Python's sqlite3
+# lets go of the interpreter lock for each step and needs it back for the next row's values, and
+# with twenty pushes in the process each row waited for it. 50 rows are 950 values, well inside
+# SQLite's limit of 32,766.
+_ROWS_PER_INSERT = 50
+_INSERT_RECORDS = (f"INSERT INTO records ({', '.join(_RECORD_COLUMNS)}) VALUES "
+                   + ", ".join([f"({', '.join('?' for _ in _RECORD_COLUMNS)})"] * _ROWS_PER_INSERT)
+                   + " ON CONFLICT DO NOTHING")
 _ID_AT, _STORE_AT, _SEQ_AT = (RECORD_FIELDS.index(name) for name in ("id", "store_id", "seq"))
 _SELECT_RECORD = f"SELECT {', '.join(RECORD_FIELDS)}, source, received_at FROM records"
 
@@ -442,7 +450,7 @@ class CentralDb:
                 rejections.append((kiosk_id, place[0], place[1], result.id, result.code.value,
                                    result.message, received_at))
             results.append(result)
-        conn.executemany(_INSERT_RECORD, inserts)
+        self._insert_records(conn, inserts)
         conn.executemany(
             "INSERT INTO rejections (kiosk_id, store_id, seq, record_id, code, message, received_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rejections)
@@ -453,6 +461,13 @@ class CentralDb:
         progress = [self._advance(conn, kiosk_id, store_id, accepted.get(store_id, 0), filled.get(store_id, set()))
                     for store_id in stores]
         return results, progress
+
+    @staticmethod
+    def _insert_records(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+        whole = len(rows) - len(rows) % _ROWS_PER_INSERT
+        for start in range(0, whole, _ROWS_PER_INSERT):
+            conn.execute(_INSERT_RECORDS, [value for row in rows[start:start + _ROWS_PER_INSERT] for value in row])
+        conn.executemany(_INSERT_RECORD, rows[whole:])
 
     @staticmethod
     def _stored_fingerprints(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:

@@ -155,13 +155,29 @@ def check_record(values: Any) -> dict:
     return checked
 
 
-def canonical_json(value: Any) -> str:
-    return _canonical(value)
+def _compact_encoder(*, sort_keys: bool) -> typing.Callable[[Any], str]:
+    """JSONEncoder(sort_keys=..., separators=(",", ":"), ensure_ascii=False).encode, the same
+    text, without its cost per call: encode() makes a new C encoder for every value (most of
+    the time a record's payload takes), this one is made once. Without the check for circular
+    values, which JSON parsed from a body cannot have."""
+    encoder = json.JSONEncoder(sort_keys=sort_keys, separators=(",", ":"), ensure_ascii=False)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    try:
+        c_encode = make(None, encoder.default, json.encoder.encode_basestring, None, ":", ",", sort_keys,
+                        False, True)
+    except TypeError:  # no C encoder in this Python, or another signature: the plain way
+        return encoder.encode
+
+    def encode(value: Any) -> str:
+        if isinstance(value, str):
+            return encoder.encode(value)
+        return "".join(c_encode(value, 0))
+
+    return encode
 
 
-# Encoders made once: json.dumps with options builds a new encoder on every call.
-_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
-_flat_json = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+canonical_json = _compact_encoder(sort_keys=True)
+_flat_json = _compact_encoder(sort_keys=False)
 _KIND_AT, _PAYLOAD_AT, _FLAGS_AT = (RECORD_FIELDS.index(name) for name in ("kind", "payload", "flags"))
 
 

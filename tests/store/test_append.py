@@ -16,7 +16,7 @@ from .helpers import feedback, idea, view, vote, wait_for
 
 def test_append_returns_the_stored_record(store, clock):
     record = store.append(idea("Öffentliches WLAN im Park 📶"))
-    assert uuid.UUID(record.id).version == 4
+    assert uuid.UUID(record.id).version == 7
     assert (record.kiosk_id, record.seq, record.boot_id, record.kind) == ("kiosk-test", 1, store.boot_id, Kind.IDEA)
     assert record.created_at.endswith("Z") and record.created_at.startswith("2026-03-01T09:00:00.")
     assert [r for r in store.iter_records()] == [record]
