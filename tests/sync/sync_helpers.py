@@ -8,7 +8,7 @@ from pathlib import Path
 
 import requests
 
-from kiosk.core.records import Kind, RecordDraft
+from kiosk.core.records import Kind, RecordDraft, new_record_id
 from kiosk.store import Store
 from sync.client import SyncClient
 
@@ -65,7 +65,7 @@ def fill_backlog(path: Path, count: int, *, kiosk_id: str = "kiosk-01") -> list[
     with open_store(path, kiosk_id) as store:
         store_id, boot_id, first = store.store_id, store.boot_id, store.health()["last_seq"] + 1
     now = utc_text(utc_now())
-    ids = [str(uuid.uuid4()) for _ in range(count)]
+    ids = [new_record_id() for _ in range(count)]
     payload = json.dumps({"answers": ["ja"], "layer": "de"})
     rows = [insert_values({"id": record_id, "kiosk_id": kiosk_id, "store_id": store_id, "seq": first + n,
                            "boot_id": boot_id, "session_id": f"s{(first + n) // 4}", "kind": "vote",
