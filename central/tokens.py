@@ -6,8 +6,9 @@ there is nothing to guess, and a stolen database gives no token that works.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
+
+from kiosk.core.handoff import token_digest
 
 
 def new_token() -> str:
@@ -15,5 +16,5 @@ def new_token() -> str:
 
 
 def token_hash(token: str) -> str:
-    # surrogateescape: a header may carry any byte; a token that cannot be encoded is just unknown.
-    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+    """What the central keeps of a token; the kiosk's hand-off key is derived from it, too."""
+    return token_digest(token)
