@@ -24,6 +24,8 @@ from .config import Settings
 from .db import CentralDb
 from .errors import CentralDbError
 from .gate import PushGate
+from .phone.content import ContentUnavailable, PhoneContent
+from .phone.pages import router as phone_router
 
 log = logging.getLogger("central")
 
@@ -38,6 +40,12 @@ def create_app(settings: Settings, db: CentralDb | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
         app.state.db = db or CentralDb.open(settings.db)
+        app.state.form_secret = app.state.db.secret("phone_forms")
+        try:
+            app.state.phone_content = PhoneContent.load(settings.content_root)
+        except ContentUnavailable as error:
+            log.warning("phone pages unavailable: %s", error)
+            app.state.phone_content = None
         app.state.checker = Checker()
         app.state.checker.start()
         try:
@@ -50,6 +58,7 @@ def create_app(settings: Settings, db: CentralDb | None = None) -> FastAPI:
     app = FastAPI(title="StadtLABOR central", version="1", description=central_doc, lifespan=lifespan)
     app.state.settings = settings
     app.include_router(router)
+    app.include_router(phone_router)
     app.add_exception_handler(Refusal, _refusal)
     app.add_exception_handler(CentralDbError, _store_unavailable)
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -33,7 +33,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from kiosk.core.records import RECORD_FIELDS, Flag, Kind, Record
-from sync.protocol import Outcome, RejectCode
+from sync.protocol import Outcome, RejectCode, row_fingerprint
 
 from .errors import CentralDbError, KioskExistsError, UnknownKioskError
 
@@ -148,6 +148,26 @@ def m001_initial(db: Database) -> None:
         """
     )
     db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+
+@migrations()
+def m002_phone_votes(db: Database) -> None:
+    # One vote per poll per hand-off from the phone pages (issue 11): the key is taken in the
+    # same transaction as the vote's record, so two taps at once store one vote.
+    db.execute(
+        """
+        CREATE TABLE phone_votes (
+            handoff_id TEXT NOT NULL,
+            exhibit_id TEXT NOT NULL,
+            poll_id TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            voted_at TEXT NOT NULL,
+            PRIMARY KEY (handoff_id, exhibit_id, poll_id)
+        ) WITHOUT ROWID
+        """
+    )
+    # Secrets the central makes for itself (the phone forms' CSRF key), shared by every worker.
+    db.execute("CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
 log = logging.getLogger("central")
@@ -536,6 +556,46 @@ class CentralDb:
                                                            count = excluded.count
             """, (kiosk_id, store_id, contiguous, count))
         return Progress(store_id, contiguous, count)
+
+    def store_phone_record(self, row: tuple, *, vote_of: tuple[str, str, str] | None = None) -> bool:
+        """Store a record made by the phone pages: `row` in RECORD_FIELDS order with seq 0, which
+        is replaced by the next place in its store (one per kiosk for the phone, see
+        central/phone/records.py). `vote_of` (handoff_id, exhibit_id, poll_id): the vote is stored
+        only when that hand-off has not voted on that poll yet; False when it had."""
+        with self._write() as conn:
+            if vote_of is not None:
+                taken = conn.execute(
+                    "INSERT INTO phone_votes (handoff_id, exhibit_id, poll_id, record_id, voted_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    (*vote_of, row[_ID_AT], row[RECORD_FIELDS.index("created_at")]))
+                if taken.rowcount == 0:
+                    return False
+            kiosk_id, store_id = row[RECORD_FIELDS.index("kiosk_id")], row[_STORE_AT]
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE kiosk_id = ? AND store_id = ?",
+                               (kiosk_id, store_id)).fetchone()[0]
+            placed = row[:_SEQ_AT] + (seq,) + row[_SEQ_AT + 1:]
+            conn.execute(_INSERT_RECORD.replace(" ON CONFLICT DO NOTHING", ""),
+                         placed + ("phone", placed[RECORD_FIELDS.index("created_at")], row_fingerprint(placed)))
+        return True
+
+    def secret(self, name: str) -> bytes:
+        """The central's own secret `name`: 32 random bytes, made the first time it is asked for."""
+        with self._write() as conn:
+            conn.execute("INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                         (name, os.urandom(32).hex()))
+            return bytes.fromhex(conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0])
+
+    def handoff_votes(self, handoff_id: str) -> set[tuple[str, str]]:
+        """(exhibit_id, poll_id) of every poll this hand-off voted on from a phone."""
+        rows = self._reader().execute("SELECT exhibit_id, poll_id FROM phone_votes WHERE handoff_id = ?",
+                                      (handoff_id,)).fetchall()
+        return {(exhibit_id, poll_id) for exhibit_id, poll_id in rows}
+
+    def token_hash_of(self, kiosk_id: str) -> str | None:
+        """The token hash of a kiosk that is not revoked (its hand-offs' key comes from it)."""
+        row = self._reader().execute("SELECT token_hash FROM kiosks WHERE kiosk_id = ? AND revoked_at IS NULL",
+                                     (kiosk_id,)).fetchone()
+        return None if row is None else row[0]
 
     def progress(self, kiosk_id: str) -> list[Progress]:
         rows = self._reader().execute(
