@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,6 +44,7 @@ def create_app(settings: Settings, db: CentralDb | None = None) -> FastAPI:
         app.state.form_secret = app.state.db.secret("phone_forms")
         try:
             app.state.phone_content = PhoneContent.load(settings.content_root)
+            threading.Thread(target=app.state.phone_content.warm_pictures, name="phone-pictures", daemon=True).start()
         except ContentUnavailable as error:
             log.warning("phone pages unavailable: %s", error)
             app.state.phone_content = None

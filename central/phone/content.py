@@ -40,6 +40,20 @@ class PhoneContent:
     def catalog(self) -> list[str]:
         return [exhibit.id for exhibit in self.content.exhibits]
 
+    def warm_pictures(self) -> None:
+        """Scale every picture for phones now (in a thread of its own at start), so that no
+        visitor waits for the first scaling of one."""
+        from .pictures import phone_picture, phone_picture_size
+
+        for exhibit in self.content.exhibits:
+            for media in exhibit.media:
+                path = self.content.media_path(media.path)
+                try:
+                    phone_picture(path)
+                    phone_picture_size(path)
+                except OSError:
+                    pass  # the page leaves its size out and the picture answers 404
+
     def exhibits(self):
         return sorted(self.content.exhibits, key=lambda exhibit: (exhibit.order, exhibit.id))
 

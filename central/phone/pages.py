@@ -1,5 +1,9 @@
 """The phone pages: an exhibit, the take-home list, the events, and taking part from the phone.
 
+The pages are rendered on the event loop (`async def`): each is a few index lookups and a
+template, well under a millisecond, and a thread per page costs more than it; what writes
+(a vote waits for its fsync) or scales a picture goes to the threadpool.
+
 Every page works without JavaScript and without a hand-off; a valid hand-off (`h=`, from the
 kiosk's QR code) adds the visitor's take-home list and the forms to vote, rate and give an
 idea, stored as records with source `phone`, one vote per poll per hand-off. A forged or
@@ -14,6 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -100,14 +105,17 @@ def _exhibit_or_none(page: Page, exhibit_id: str):
     return page.content.content.exhibit(exhibit_id)
 
 
+_STYLESHEET = (HERE / "static" / "phone.css").read_bytes()
+
+
 @router.get("/static/phone.css")
-def stylesheet():
-    return Response((HERE / "static" / "phone.css").read_bytes(), media_type="text/css",
-                    headers={"Cache-Control": "public, max-age=3600", **SECURITY_HEADERS})
+async def stylesheet():
+    return Response(_STYLESHEET, media_type="text/css", headers={"Cache-Control": "public, max-age=3600",
+                                                                 **SECURITY_HEADERS})
 
 
 @router.get("/media/{path:path}")
-def picture(request: Request, path: str):
+def picture(request: Request, path: str):  # plain def: the first call per picture scales it
     content: PhoneContent = request.app.state.phone_content
     known = {media.path for exhibit in content.content.exhibits for media in exhibit.media}
     if path not in known:  # only the content's own pictures, never any file under the root
@@ -121,13 +129,13 @@ def picture(request: Request, path: str):
 
 
 @router.get("/", response_class=HTMLResponse)
-def index(request: Request, lang: str | None = None, h: str | None = None):
+async def index(request: Request, lang: str | None = None, h: str | None = None):
     page = Page(request, lang, h)
     return page.render("index.html", exhibits=page.content.exhibits())
 
 
 @router.get("/take-home", response_class=HTMLResponse)
-def take_home(request: Request, lang: str | None = None, h: str | None = None):
+async def take_home(request: Request, lang: str | None = None, h: str | None = None):
     page = Page(request, lang, h)
     marked = None
     if page.handoff is not None and page.handoff.marked is not None:
@@ -136,13 +144,13 @@ def take_home(request: Request, lang: str | None = None, h: str | None = None):
 
 
 @router.get("/events", response_class=HTMLResponse)
-def events(request: Request, lang: str | None = None, h: str | None = None):
+async def events(request: Request, lang: str | None = None, h: str | None = None):
     page = Page(request, lang, h)
     return page.render("events.html", events=page.content.content.upcoming_events(utc_now()))
 
 
 @router.get("/{exhibit_id}", response_class=HTMLResponse)
-def exhibit_page(request: Request, exhibit_id: str, lang: str | None = None, h: str | None = None,
+async def exhibit_page(request: Request, exhibit_id: str, lang: str | None = None, h: str | None = None,
                  done: str | None = None):
     page = Page(request, lang, h)
     exhibit = _exhibit_or_none(page, exhibit_id)
@@ -280,7 +288,8 @@ async def vote(request: Request, exhibit_id: str, poll_id: str):
     except InvalidAnswer as problem:
         return _refused(page, exhibit, str(problem))
     row = _row(page, Kind.VOTE, exhibit, {"answers": answers, "layer": page.layer}, poll=poll)
-    stored = request.app.state.db.store_phone_record(row, vote_of=(page.handoff.handoff_id, exhibit.id, poll.id))
+    stored = await run_in_threadpool(request.app.state.db.store_phone_record, row,
+                                     vote_of=(page.handoff.handoff_id, exhibit.id, poll.id))
     if not stored:
         return page.render("message.html", status=409, message=say("already_voted", page.layer),
                            back=page.link(f"/{exhibit.id}"))
@@ -303,7 +312,7 @@ async def feedback(request: Request, exhibit_id: str):
     flags = (Flag.CONTACT_DATA,) if comment and looks_like_contact_data(comment) else ()
     row = _row(page, Kind.FEEDBACK, exhibit, {"rating": int(rating), "comment": comment or None, "layer": page.layer},
                flags=flags)
-    request.app.state.db.store_phone_record(row)
+    await run_in_threadpool(request.app.state.db.store_phone_record, row)
     return _done(page, exhibit, "feedback")
 
 
@@ -320,6 +329,6 @@ async def idea(request: Request, exhibit_id: str):
     if len(text) > MAX_TEXT_CHARS:
         return _refused(page, exhibit, f"text: at most {MAX_TEXT_CHARS} characters")
     flags = (Flag.CONTACT_DATA,) if looks_like_contact_data(text) else ()
-    request.app.state.db.store_phone_record(_row(page, Kind.IDEA, exhibit, {"text": text, "layer": page.layer},
-                                                 flags=flags))
+    row = _row(page, Kind.IDEA, exhibit, {"text": text, "layer": page.layer}, flags=flags)
+    await run_in_threadpool(request.app.state.db.store_phone_record, row)
     return _done(page, exhibit, "idea")
