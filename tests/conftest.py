@@ -57,7 +57,7 @@ def content_copy(tmp_path) -> Path:
     root.mkdir()
     for name in ("exhibits", "media"):
         shutil.copytree(PROJECT / name, root / name)
-    for name in ("events.toml", "themes.toml"):
+    for name in ("events.toml", "themes.toml", "place.toml"):
         if (PROJECT / name).exists():
             shutil.copy(PROJECT / name, root / name)
     return root

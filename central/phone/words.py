@@ -31,6 +31,7 @@ PHONE_TEXTS: dict[str, Words] = {
         "Mitmachen können Besucherinnen und Besucher des StadtLABORs: Scannen Sie dort den Code am Bildschirm.",
         "Taking part is open to visitors of the StadtLABOR: scan the code on its screens.",
         "Mit·machen können Sie im Stadt·labor. Scannen Sie dort den Code am Bild·schirm."),
+    "opening_hours": _t("Geöffnet", "Open", "Offen"),
     "version": _t("Inhalt, Stand {version}", "Content version {version}", "Inhalt, Stand {version}"),
     "choose_up_to": _t("Bis zu {n} Antworten", "Up to {n} answers", "Sie können {n} Antworten wählen."),
     "choose_up_to_one": _t("Eine Antwort", "One answer", "Sie können 1 Antwort wählen."),

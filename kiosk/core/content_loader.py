@@ -26,7 +26,7 @@ from .bounded_files import FileMissing, FileRefused, FileTooLarge, NotRegularFil
 from .clock import local_zone
 from .content_checks import check_events, check_exhibit, missing_layers
 from .content_model import (
-    LAYERS, Event, EventsFile, Exhibit, Theme, ThemesFile, content_digest, slug_ok,
+    LAYERS, Event, EventsFile, Exhibit, Place, Theme, ThemesFile, content_digest, slug_ok,
 )
 from .limits import LIMITS, Limits  # noqa: F401  (re-exported: tests and tools name them here)
 from .pictures import SCREEN, PictureError, TooManyPixels, WrongFormat, decode_for_screen
@@ -54,6 +54,7 @@ class LoadedContent:
     invalid_exhibits: list[str] = field(default_factory=list)
     tallies: dict[str, Tally] = field(default_factory=lambda: {k: Tally() for k in ("exhibits", "events", "themes")})
     version: str = ""
+    place: Place | None = None
 
     @property
     def valid_count(self) -> int:
@@ -132,12 +133,15 @@ def load_content(root: Path | str, limits: Limits = LIMITS, *, decode_pictures: 
             content.tallies["exhibits"].valid += 1
     content.exhibits.sort(key=lambda e: (e.order, e.id))
     content.events = _load_events(root, content, limits)
+    content.place = _load_place(root, content, limits)
     content.version = content_digest({
         # Python mode: json mode trips over the plain date validators; the digest stringifies dates itself.
         "exhibits": [e.model_dump() for e in content.exhibits],
         "media": {str(p.relative_to(root)): d for p, d in sorted(media.digests.items())} if folders is not None else {},
         "events": [e.model_dump() for e in content.events],
         "themes": [t.model_dump() for t in content.themes],
+        # Only when there is one: content without place.toml keeps the version it had.
+        **({"place": content.place.model_dump()} if content.place else {}),
     })[:16]
     return content
 
@@ -388,6 +392,22 @@ def _load_events(root: Path, content: LoadedContent, limits: Limits) -> list[Eve
     tally.invalid += len(bad)
     tally.valid += len(events)
     return sorted(events, key=lambda e: e.start)
+
+
+def _load_place(root: Path, content: LoadedContent, limits: Limits) -> Place | None:
+    """place.toml, when there is one (it is optional: the phone pages then name no address)."""
+    if not (root / "place.toml").exists():
+        return None
+    problems = _FileProblems(content.problems, "place.toml")
+    data = _read_toml(root / "place.toml", root, problems, limits.toml_bytes,
+                      missing=("place.toml cannot be read", Severity.WARNING))
+    if data is None:
+        return None
+    try:
+        return Place.model_validate(data)
+    except ValidationError as error:
+        _report_validation(error, Place, problems)
+        return None
 
 
 def _load_themes(root: Path, content: LoadedContent, limits: Limits) -> list[Theme] | None:

@@ -186,6 +186,15 @@ class Theme(_Strict):
     title: LocalizedText
 
 
+class Place(_Strict):
+    """The StadtLABOR itself (place.toml, optional): where and when visitors can take part; the
+    phone pages name it where participation is offered to visitors only."""
+
+    name: Text
+    address: Text
+    opening_hours: LocalizedText
+
+
 class EventsFile(_Strict):
     events: list[dict] = []
 

@@ -52,6 +52,7 @@ def test_without_a_hand_off_the_page_is_public_and_says_who_can_take_part(phone)
     central, _ = phone
     page = requests.get(f"{central.url}/m/open-data", params={"lang": "de"}).text
     assert "Besucherinnen und Besucher des StadtLABORs" in page and "<form" not in page
+    assert "Marktstraße 1, 59494 Soest" in page and "Dienstag bis Freitag 10–18 Uhr" in page  # place.toml
 
 
 def test_the_take_home_list_shows_the_marked_exhibits(phone):
