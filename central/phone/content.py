@@ -75,4 +75,9 @@ def body_html(markdown: str, keep_lines: bool = False) -> str:
         lines = markdown.split("\n")
         markdown = "\n".join(line + "\\" if line.strip() and following.strip() else line
                              for line, following in zip(lines, [*lines[1:], ""]))
-    return _markdown().render(markdown)
+    md = _markdown()
+    tokens = md.parse(markdown)
+    for token in tokens:  # the page's title is its h1: the body's headings start below it
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+    return md.renderer.render(tokens, md.options, {})
