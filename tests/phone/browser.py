@@ -26,19 +26,35 @@ def chromium(width: int = 390, height: int = 844):
                      f"--window-size={width},{height}", "--disable-dev-shm-usage", "--lang=de-DE"):
         options.add_argument(argument)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    # Headless Chromium keeps windows at least 500 pixels wide: a phone's 390 is emulated, as its
+    # developer tools do (a mobile viewport: the page's meta viewport applies).
+    driver.phone_size = (width, height)
+    _emulate(driver, width, height)
     try:
         yield driver
     finally:
         driver.quit()
 
 
-def full_page_screenshot(driver, name: str) -> Path:
-    """The whole page at the window's width (the window grown to the page's height)."""
+def _emulate(driver, width: int, height: int) -> None:
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
+        "width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600})
+
+
+def screenshot(driver, name: str) -> Path:
+    """What the screen shows (390x844 on a phone)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    width, height = driver.get_window_size()["width"], driver.get_window_size()["height"]
-    page_height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(width, min(max(page_height + 100, height), 8000))
     path = SCREENSHOTS / f"{name}.png"
     driver.save_screenshot(str(path))
-    driver.set_window_size(width, height)
     return path
+
+
+def full_page_screenshot(driver, name: str) -> Path:
+    """The whole page at the screen's width (the viewport grown to the page's height)."""
+    width, height = driver.phone_size
+    page_height = driver.execute_script("return document.documentElement.scrollHeight")
+    _emulate(driver, width, min(max(page_height, height), 8000))
+    try:
+        return screenshot(driver, name)
+    finally:
+        _emulate(driver, width, height)

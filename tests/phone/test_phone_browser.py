@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from browser import chromium, full_page_screenshot
+from browser import chromium, full_page_screenshot, screenshot
 from phone_helpers import handoff, phone_central, phone_rows
 
 
@@ -24,6 +24,8 @@ def test_a_visitor_votes_from_the_phone_once_and_finds_the_take_home_list(phone)
     with chromium() as browser:
         browser.get(f"{central.url}/m/open-data?lang=en&h={h}")
         assert browser.find_element(By.TAG_NAME, "h1").text == "Open data"
+        assert browser.execute_script("return window.innerWidth") == 390
+        screenshot(browser, "phone-exhibit-open-data-en-390x844")
         full_page_screenshot(browser, "phone-exhibit-open-data-en")
         form = browser.find_element(By.CSS_SELECTOR, "form[action$='/polls/selbst-nutzen']")
         form.find_element(By.CSS_SELECTOR, "input[value='yes']").click()
@@ -36,7 +38,7 @@ def test_a_visitor_votes_from_the_phone_once_and_finds_the_take_home_list(phone)
         assert "schon abgestimmt" in form.text and not form.find_elements(By.TAG_NAME, "button")
         browser.get(f"{central.url}/m/take-home?lang=ls&h={h}")
         titles = [element.text for element in browser.find_elements(By.CSS_SELECTOR, ".cards strong")]
-        full_page_screenshot(browser, "phone-take-home-ls")
+        screenshot(browser, "phone-take-home-ls-390x844")
         browser.get(f"{central.url}/m/events?lang=de&h={h}")
         full_page_screenshot(browser, "phone-events-de")
     assert titles == ["Kostenloses Internet in der Innen·stadt", "Offene Daten"]  # Leichte Sprache
