@@ -26,7 +26,7 @@ from pathlib import Path
 
 import requests
 
-from bench_sync import Central
+from bench_sync import Central, percentile
 from common import PROJECT, report
 
 sys.path.insert(0, str(PROJECT))
@@ -93,11 +93,6 @@ def crowd(url: str, token: str, errors: list[str], think) -> tuple[list[float], 
     for phone in phones:
         phone.join()
     return times, weights, time.perf_counter() - started
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def main() -> int:
