@@ -17,6 +17,7 @@ def test_shipped_config_loads_with_standalone_defaults(project_root):
     assert config.standalone
     assert config.kiosk.default_language == "de"
     assert config.kiosk.idle_timeout_s == 60
+    assert config.phone.handoff_valid_minutes == 120
     assert config.content.root == project_root
     assert config.store.path == project_root / "var" / "kiosk.sqlite3"
 
@@ -41,6 +42,8 @@ def test_relative_paths_resolve_against_the_config_folder(tmp_path):
     ('[kiosk]\nidle_timeout_s = 5\n', "[kiosk] idle_timeout_s: must be between 10 and 3600, got 5"),
     ('[kiosk]\nid = "Kiosk 1"\n', "[kiosk] id: must be lowercase letters, digits and hyphens"),
     ('[phone]\npublic_url = "ftp://x"\n', "[phone] public_url: must be a web address"),
+    ('[phone]\nhandoff_valid_minutes = 2\n', "[phone] handoff_valid_minutes: must be between 5 and 1440, got 2"),
+    ('[phone]\nhandoff_valid_minutes = 1.5\n', "[phone] handoff_valid_minutes: must be a whole number"),
     ('[store]\npath = 3\n', "[store] path: must be a path in quotes, got 3"),
     ('kiosk = 1\n', "kiosk: must be a section [kiosk], got 1"),
 ])

@@ -59,6 +59,8 @@ class SyncSection:
 class PhoneSection:
     public_url: str = _rule(PLACEHOLDER_PUBLIC_URL, pattern=r"https?://[^\s/]+(/\S*)?",
                             shape="a web address starting with http:// or https://")
+    # How long a QR code's hand-off (the visit's marked exhibits) holds on the phone.
+    handoff_valid_minutes: int = _rule(120, between=(5, 1440))
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,15 @@ import os
 import struct
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 from urllib.parse import quote
 
 from .terms import LAYERS
+
+if TYPE_CHECKING:
+    from .config import Config
+    from .content_loader import LoadedContent
+    from .visit import Session
 
 HANDOFF_VERSION = 1
 DEFAULT_VALID_S = 2 * 3600
@@ -168,3 +173,33 @@ def _decode(token: str) -> bytes:
         return base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
     except ValueError:
         raise HandoffError("malformed", "the hand-off is not base64url") from None
+
+
+def visit_handoff(config: Config, content: LoadedContent | None, session: Session | None, layer: str,
+                  now: float | None = None) -> str | None:
+    """The hand-off for an exhibit's QR code in this visit (`phone_url(..., handoff=)`), or None:
+    no `[sync] token` (the codes then carry the plain address), no visit or content yet, or a
+    catalog too long for a token. The catalog is every exhibit of the content; the token holds
+    `[phone] handoff_valid_minutes`.
+
+    The token is made again only when what it says changes, or once half its time has passed:
+    the same token is the same QR code, which the kiosk need not draw again (choosing a code's
+    mask takes longer than a frame)."""
+    secret = config.sync.token
+    if not secret or session is None or content is None:
+        return None
+    catalog = tuple(sorted(exhibit.id for exhibit in content.exhibits))
+    valid_s = config.phone.handoff_valid_minutes * 60
+    says = (token_digest(secret), config.kiosk.id, session.handoff_id, layer, tuple(sorted(session.take_home)),
+            catalog, valid_s)
+    now = time.time() if now is None else now
+    made = session.handoff_made
+    if made is not None and made[0] == says and 0 <= now - made[1] < valid_s / 2:
+        return made[2]
+    try:
+        token = make_handoff(handoff_key(says[0]), kiosk_id=config.kiosk.id, handoff_id=session.handoff_id,
+                             layer=layer, marked=session.take_home, catalog=catalog, valid_s=valid_s, now=now)
+    except ValueError:  # thousands of exhibits, an unknown layer: the plain address still leads there
+        return None
+    session.handoff_made = (says, now, token)
+    return token

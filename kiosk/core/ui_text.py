@@ -28,6 +28,9 @@ TEXTS: dict[str, Words] = {
     "read_on_phone": _t("Auf dem Handy weiterlesen", "Continue on your phone", "Auf dem Handy weiter·lesen"),
     "scan_hint": _t("Code mit der Handykamera scannen", "Scan the code with your phone camera",
                     "Halten Sie die Handy·kamera auf das Bild."),
+    # The toggle under an exhibit's QR code: marked exhibits travel to the phone with the code.
+    "take_home": _t("Mitnehmen", "Take home", "Mit·nehmen"),
+    "taken_home": _t("Gemerkt", "Saved", "Ist gemerkt"),
     "contacts": _t("Ansprechpersonen", "Contact", "Hier können Sie fragen"),
     "fallback_note": _t("Diesen Text gibt es nur auf Deutsch.", "This text is not yet available in English. It is shown in German.",
                         "Diesen Text gibt es noch nicht in Leichter Sprache. Hier steht er auf Deutsch."),

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from . import poll_window
 from .clock import UTC, UTC_TEXT_FORMAT
+from .handoff import new_handoff_id
 from .terms import PollType
 from .privacy import looks_like_contact_data
 from .records import Flag, Kind, RecordDraft
@@ -55,6 +56,12 @@ class Session:
     started_at: dt.datetime
     voted: set[tuple[str, str]] = field(default_factory=set)
     viewing: tuple[str, float] | None = None  # (exhibit id, since)
+    # The phone hand-off (kiosk.core.handoff): one random id per visit, and the exhibits marked
+    # "Mitnehmen" in the order they were marked. Both go with the session.
+    handoff_id: str = field(default_factory=new_handoff_id)
+    take_home: list[str] = field(default_factory=list)
+    # The token last made for this visit: (what it says, made at, token); see handoff.visit_handoff.
+    handoff_made: tuple[tuple, float, str] | None = None
 
 
 class Visits:
@@ -105,6 +112,24 @@ class Visits:
         }))
         self.session = None
         return drafts
+
+    # --- taking exhibits home -------------------------------------------------------------
+
+    def toggle_take_home(self, exhibit_id: str) -> bool:
+        """Mark the exhibit "Mitnehmen", or unmark it: True when it is marked now."""
+        marked = self._session().take_home
+        if exhibit_id in marked:
+            marked.remove(exhibit_id)
+            return False
+        marked.append(exhibit_id)
+        return True
+
+    def take_home(self) -> tuple[str, ...]:
+        """The exhibits this visitor marked "Mitnehmen", in marking order (none without a visit)."""
+        return tuple(self.session.take_home) if self.session is not None else ()
+
+    def is_taken_home(self, exhibit_id: str) -> bool:
+        return self.session is not None and exhibit_id in self.session.take_home
 
     # --- views ----------------------------------------------------------------------------
 

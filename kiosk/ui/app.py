@@ -320,9 +320,12 @@ class KioskApp(App):
             # once rather than one per change while the kiosk waits.
             yield self.screen("attract").prefetch_pictures
         public_url = self.kiosk_config.phone.public_url
+        # With a [sync] token an exhibit's code carries the visit's hand-off (its id, language and
+        # marked exhibits): such codes are drawn when a visitor first sees them, once per change.
+        plain_codes = not self.kiosk_config.sync.token
         for exhibit in self.content.exhibits:
             for layer in ("de", "en", "ls"):
-                yield lambda e=exhibit, l=layer: (qr_texture(phone_url(public_url, e.id, l)),
+                yield lambda e=exhibit, l=layer: (plain_codes and qr_texture(phone_url(public_url, e.id, l)),
                                                   cached_blocks(e.body.get(l), e.body.keeps_lines(l)))
 
     def _warm_up(self, steps: list) -> None:

@@ -5,7 +5,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 
 from kiosk.core.terms import STATUS_LABELS
-from kiosk.core.handoff import phone_url
+from kiosk.core.handoff import phone_url, visit_handoff
 from kiosk.core.ui_text import text
 from kiosk.core.visit import VoteBlock
 
@@ -27,6 +27,14 @@ class ActionRow(ButtonBehavior, BoxLayout):
         self.action()
 
 
+class TakeHomeButton(ButtonBehavior, BoxLayout):
+    """The "Mitnehmen" toggle: the exhibit goes on the visit's list that the QR code carries."""
+
+    text = StringProperty("")
+    marked = BooleanProperty(False)
+    shown = BooleanProperty(True)  # not shown: no height, no tap
+
+
 class ContactRow(BoxLayout):
     name = StringProperty("")
     details = StringProperty("")
@@ -46,6 +54,10 @@ class ExhibitScreen(KioskScreen):
     phone_link = StringProperty("")
     has_contacts = BooleanProperty(False)
     has_actions = BooleanProperty(False)
+    # Marking exhibits to take home needs a hand-off ([sync] token); without one the code is the
+    # plain address, and a toggle that took nothing home would be a broken promise.
+    can_take_home = BooleanProperty(False)
+    taken_home = BooleanProperty(False)
 
     def on_kv_post(self, base_widget):
         self.spares = Spares()
@@ -54,6 +66,7 @@ class ExhibitScreen(KioskScreen):
     def show(self, exhibit_id: str | None = None):
         if exhibit_id is None:  # back from a poll, feedback or idea: the same exhibit, as it was
             self._fill_actions(self.services.layer)
+            self._show_phone_link(self.services.layer)
             return
         self.exhibit = self.services.content.exhibit(exhibit_id)
         self.refresh()
@@ -78,9 +91,24 @@ class ExhibitScreen(KioskScreen):
         self.alt_text = media.alt.get(layer) if media else ""
         # Leichte Sprache keeps its one-sentence lines; a German text shown in its place does not.
         self.ids.body.show_body(exhibit.body.get(layer), keep_lines=exhibit.body.keeps_lines(layer))
-        self.phone_link = phone_url(services.config.phone.public_url, exhibit.id, layer)
+        self._show_phone_link(layer)
         self._fill_contacts(layer)
         self._fill_actions(layer)
+
+    def toggle_take_home(self):
+        if self.exhibit is None:
+            return
+        self.services.visits.toggle_take_home(self.exhibit.id)
+        self._show_phone_link(self.services.layer)
+
+    def _show_phone_link(self, layer: str):
+        """The QR code's address with the visit's hand-off. An unchanged hand-off is the same
+        address, so the code is not drawn again."""
+        services = self.services
+        token = visit_handoff(services.config, services.content, services.visits.session, layer)
+        self.can_take_home = token is not None
+        self.taken_home = services.visits.is_taken_home(self.exhibit.id)
+        self.phone_link = phone_url(services.config.phone.public_url, self.exhibit.id, layer, token)
 
     def _fill_actions(self, layer: str):
         """The ways to take part: each poll, the rating, the idea prompt."""
@@ -117,6 +145,9 @@ class ExhibitScreen(KioskScreen):
 
     def reset(self):
         self.ids.scroll.scroll_y = 1
+        # Nothing of the visit that ended stays on the reused screen: its list, its hand-off.
+        self.taken_home = False
+        self.phone_link = ""
 
 
 load_kv(__file__)
