@@ -34,6 +34,7 @@ def hostile(tmp_path_factory):
     body = root / "exhibits" / "friedhof-der-zukunft" / "de.md"
     body.write_text("# Titel\n\n<script>alert('body')</script>\n\n<b onclick=alert(2)>fett</b> "
                     "[klick](javascript:alert(3))\n\n" + body.read_text(encoding="utf-8"), encoding="utf-8")
+    (root / "exhibits" / "open-data" / "en.md").unlink()  # an English body not written yet
     central = CentralServer(tmp_path_factory.mktemp("central"), content_root=str(root)).start()
     yield central, central.add_kiosk("kiosk-01")
     central.stop()
@@ -72,3 +73,12 @@ def test_what_a_visitor_sends_is_stored_as_sent_and_never_shown_as_html(hostile)
     assert sent.status_code == 303 and "<script" not in after
     stored = central.rows("SELECT payload FROM records WHERE session_id = 'dddddddddddd'")
     assert len(stored) == 1 and idea in __import__("json").loads(stored[0][0])["text"]
+
+
+def test_a_text_missing_in_the_visitors_language_shows_in_german_with_the_kiosks_note(hostile):
+    central, _ = hostile
+    english = requests.get(f"{central.url}/m/open-data", params={"lang": "en"}).text
+    assert "This text is not yet available in English. It is shown in German." in english
+    assert "Daten, die allen gehören" in english  # the German body
+    german = requests.get(f"{central.url}/m/open-data", params={"lang": "de"}).text
+    assert "not yet available" not in german and "nur auf Deutsch" not in german
