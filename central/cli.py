@@ -17,6 +17,7 @@ from pathlib import Path
 from kiosk.core.commands import EXIT_OK, EXIT_PROBLEM, run_command
 
 from .config import DEFAULT_PATH, load_settings
+from .errors import CentralError, SettingsError
 
 # A kiosk's id as the wire allows it (sync.protocol.ID_PATTERN).
 KIOSK_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -73,6 +74,36 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config(listing)
     listing.set_defaults(handler=cmd_list_kiosks)
 
+    add_staff = commands.add_parser(
+        "add-staff", help="add a staff user for the dashboard (asks for the password)",
+        description="Add USER, who can then log in to the dashboard (/staff). The password is asked for twice, "
+                    "or read from the first line of stdin with --password-stdin (for scripts); at least "
+                    "10 characters. Only a scrypt hash is kept. --admin: may also read the export audit log.",
+        epilog="Exit codes: 0 added, 1 the user exists (use --replace) or the password is not accepted, 2 usage or "
+               "settings error.")
+    _add_config(add_staff)
+    add_staff.add_argument("user", metavar="USER", type=_staff_user, help="the login name")
+    add_staff.add_argument("--admin", action="store_true", help="an administrator")
+    add_staff.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    add_staff.add_argument("--replace", action="store_true", help="give an existing user a new password (and the "
+                           "--admin given now); their sessions end")
+    add_staff.set_defaults(handler=cmd_add_staff)
+
+    remove_staff = commands.add_parser(
+        "remove-staff", help="remove a staff user (their sessions end at once)",
+        description="Remove USER: they can no longer log in, and a session they have open ends.",
+        epilog="Exit codes: 0 removed, 1 unknown user, 2 usage or settings error.")
+    _add_config(remove_staff)
+    remove_staff.add_argument("user", metavar="USER", type=_staff_user, help="the login name")
+    remove_staff.set_defaults(handler=cmd_remove_staff)
+
+    list_staff = commands.add_parser(
+        "list-staff", help="list the staff users",
+        description="One line per staff user: name, admin or not, when added, locked until (or -).",
+        epilog="Exit codes: 0 listed, 1 the database cannot be opened, 2 usage or settings error.")
+    _add_config(list_staff)
+    list_staff.set_defaults(handler=cmd_list_staff)
+
     from .export import add_export_command
 
     add_export_command(commands, _add_config)
@@ -92,6 +123,16 @@ def _settings(args):
 def _kiosk_id(text: str) -> str:
     if not KIOSK_ID.fullmatch(text):
         raise argparse.ArgumentTypeError(f"'{text}' is not a kiosk id: letters, digits, '_', '.' and '-', "
+                                         "starting with a letter or digit, at most 64 characters")
+    return text
+
+
+STAFF_USER = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
+
+
+def _staff_user(text: str) -> str:
+    if not STAFF_USER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a user name: lowercase letters, digits, '_', '.' and '-', "
                                          "starting with a letter or digit, at most 64 characters")
     return text
 
@@ -193,6 +234,69 @@ def cmd_list_kiosks(args) -> int:
         return EXIT_OK
     header = ("kiosk", "added", "revoked", "last heartbeat", "records")
     lines = [(r.kiosk_id, r.added_at, r.revoked_at or "-", r.last_heartbeat or "-", str(r.records)) for r in rows]
+    widths = [max(len(line[i]) for line in (header, *lines)) for i in range(len(header))]
+    for line in (header, *lines):
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())
+    return EXIT_OK
+
+
+def cmd_add_staff(args) -> int:
+    from kiosk.core.clock import utc_now, utc_text
+
+    from .passwords import PasswordError, check_new_password, hash_password
+
+    password = _read_password(args)
+    try:
+        check_new_password(password)
+    except PasswordError as error:
+        raise CentralError(f"{error}; nothing was changed") from None
+    db = _open_db(_settings(args))
+    try:
+        db.add_staff(args.user, hash_password(password), args.admin, utc_text(utc_now()), replace=args.replace)
+    finally:
+        db.close()
+    role = "administrator" if args.admin else "staff user"
+    print(f"{role} '{args.user}' {'has a new password' if args.replace else 'added'}; they log in at /staff/login")
+    return EXIT_OK
+
+
+def _read_password(args) -> str:
+    import getpass
+
+    if args.password_stdin:
+        line = sys.stdin.readline()
+        if not line:
+            raise CentralError("--password-stdin: stdin was empty; give the password on its first line")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise SettingsError("no terminal to ask for the password; pass --password-stdin and give it on stdin")
+    first = getpass.getpass(f"password for '{args.user}': ")
+    if getpass.getpass("the same again: ") != first:
+        raise CentralError("the two passwords differ; nothing was changed")
+    return first
+
+
+def cmd_remove_staff(args) -> int:
+    db = _open_db(_settings(args))
+    try:
+        db.remove_staff(args.user)
+    finally:
+        db.close()
+    print(f"staff user '{args.user}' removed; a session they had open has ended")
+    return EXIT_OK
+
+
+def cmd_list_staff(args) -> int:
+    db = _open_db(_settings(args))
+    try:
+        rows = db.list_staff()
+    finally:
+        db.close()
+    if not rows:
+        print("no staff users yet; kiosk-central add-staff USER adds one")
+        return EXIT_OK
+    header = ("user", "role", "added", "locked until")
+    lines = [(user, "admin" if admin else "staff", added, locked or "-") for user, admin, added, locked in rows]
     widths = [max(len(line[i]) for line in (header, *lines)) for i in range(len(header))]
     for line in (header, *lines):
         print("  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip())

@@ -35,6 +35,9 @@ class Settings:
     max_concurrent_pushes: int = _rule(8, between=(1, 1000))
     # What the 429 tells a kiosk to wait (seconds); the kiosk adds its own jitter.
     retry_after_s: int = _rule(2, between=(1, 60))
+    # How often kiosks send a heartbeat (their [sync] interval_s): the dashboard shows a kiosk
+    # as stale when none came for three of these.
+    heartbeat_interval_s: int = _rule(60, between=(10, 3600))
     # The file read, None when the defaults were used.
     path: Path | None = field(default=None, metadata={NOT_A_KEY: True})
 

@@ -35,7 +35,7 @@ from sqlite_utils.migrations import Migrations
 from kiosk.core.records import RECORD_FIELDS, Flag, Kind, Record
 from sync.protocol import Outcome, RejectCode, row_fingerprint
 
-from .errors import CentralDbError, KioskExistsError, UnknownKioskError
+from .errors import CentralDbError, KioskExistsError, StaffExistsError, UnknownKioskError, UnknownStaffError
 
 migrations = Migrations("stadtlabor_central")
 
@@ -168,6 +168,34 @@ def m002_phone_votes(db: Database) -> None:
     )
     # Secrets the central makes for itself (the phone forms' CSRF key), shared by every worker.
     db.execute("CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+@migrations()
+def m003_staff(db: Database) -> None:
+    # Staff accounts for the dashboard (issue 12): a scrypt hash per user (central/passwords.py),
+    # failed logins counted towards a lockout; sessions kept as the hash of their cookie.
+    db.execute(
+        """
+        CREATE TABLE staff (
+            user TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            admin INTEGER NOT NULL DEFAULT 0,
+            added_at TEXT NOT NULL,
+            failed_logins INTEGER NOT NULL DEFAULT 0,
+            locked_until TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE staff_sessions (
+            token_hash TEXT PRIMARY KEY,
+            user TEXT NOT NULL REFERENCES staff (user) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        )
+        """
+    )
 
 
 log = logging.getLogger("central")
@@ -392,6 +420,20 @@ class CentralDb:
             """).fetchall()
         return [KioskRow(*row) for row in rows]
 
+    def fleet(self) -> list[dict]:
+        """Every kiosk with its latest heartbeat (as the kiosk sent it, plus received_at and the
+        skew the central measured) and how many records the central has from it."""
+        rows = self._reader().execute(
+            """
+            SELECT k.kiosk_id, k.revoked_at, h.received_at, h.clock_skew_s, h.heartbeat,
+                   (SELECT COALESCE(SUM(p.count), 0) FROM progress p WHERE p.kiosk_id = k.kiosk_id)
+            FROM kiosks k LEFT JOIN heartbeats h ON h.kiosk_id = k.kiosk_id
+            ORDER BY k.kiosk_id
+            """).fetchall()
+        return [{"kiosk_id": kiosk_id, "revoked_at": revoked, "received_at": received, "clock_skew_s": skew,
+                 "heartbeat": json.loads(beat) if beat else None, "records": records}
+                for kiosk_id, revoked, received, skew, beat, records in rows]
+
     def token_owner(self, token_hash: str) -> TokenOwner | None:
         row = self._reader().execute("SELECT kiosk_id, revoked_at FROM kiosks WHERE token_hash = ?",
                                      (token_hash,)).fetchone()
@@ -584,6 +626,68 @@ class CentralDb:
             conn.execute("INSERT INTO secrets (name, value) VALUES (?, ?) ON CONFLICT DO NOTHING",
                          (name, os.urandom(32).hex()))
             return bytes.fromhex(conn.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()[0])
+
+    # -- staff ---------------------------------------------------------------------------------
+
+    def add_staff(self, user: str, password_hash: str, admin: bool, now: str, *, replace: bool = False) -> None:
+        with self._write() as conn:
+            exists = conn.execute("SELECT 1 FROM staff WHERE user = ?", (user,)).fetchone()
+            if exists and not replace:
+                raise StaffExistsError(f"staff user '{user}' exists already; pass --replace to give them a new "
+                                       "password (their sessions end), or remove-staff first")
+            conn.execute(
+                "INSERT INTO staff (user, password_hash, admin, added_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (user) DO UPDATE SET password_hash = excluded.password_hash, admin = excluded.admin, "
+                "failed_logins = 0, locked_until = NULL", (user, password_hash, int(admin), now))
+            conn.execute("DELETE FROM staff_sessions WHERE user = ?", (user,))
+
+    def remove_staff(self, user: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM staff_sessions WHERE user = ?", (user,))
+            if conn.execute("DELETE FROM staff WHERE user = ?", (user,)).rowcount == 0:
+                raise UnknownStaffError(f"no staff user '{user}' at this central; list-staff shows them")
+
+    def list_staff(self) -> list[tuple[str, bool, str, str | None]]:
+        """(user, admin, added_at, locked_until) for every staff user."""
+        rows = self._reader().execute("SELECT user, admin, added_at, locked_until FROM staff ORDER BY user").fetchall()
+        return [(user, bool(admin), added, locked) for user, admin, added, locked in rows]
+
+    def staff_login_state(self, user: str) -> tuple[str, bool, int, str | None] | None:
+        """(password_hash, admin, failed_logins, locked_until) of `user`, or None."""
+        row = self._reader().execute(
+            "SELECT password_hash, admin, failed_logins, locked_until FROM staff WHERE user = ?", (user,)).fetchone()
+        return None if row is None else (row[0], bool(row[1]), row[2], row[3])
+
+    def record_failed_login(self, user: str, lock_after: int, locked_until: str) -> int:
+        """Count a failed login; at `lock_after` failures in a row the user is locked until
+        `locked_until` (and the count starts again). The count after this failure."""
+        with self._write() as conn:
+            row = conn.execute("UPDATE staff SET failed_logins = failed_logins + 1 WHERE user = ? "
+                               "RETURNING failed_logins", (user,)).fetchone()
+            if row is None:
+                return 0
+            if row[0] >= lock_after:
+                conn.execute("UPDATE staff SET failed_logins = 0, locked_until = ? WHERE user = ?",
+                             (locked_until, user))
+            return row[0]
+
+    def start_staff_session(self, user: str, token_hash: str, now: str, expires_at: str) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE user = ?", (user,))
+            conn.execute("DELETE FROM staff_sessions WHERE expires_at < ?", (now,))
+            conn.execute("INSERT INTO staff_sessions (token_hash, user, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                         (token_hash, user, now, expires_at))
+
+    def staff_session(self, token_hash: str, now: str) -> tuple[str, bool] | None:
+        """(user, admin) of a session that has not expired, or None."""
+        row = self._reader().execute(
+            "SELECT s.user, st.admin FROM staff_sessions s JOIN staff st ON st.user = s.user "
+            "WHERE s.token_hash = ? AND s.expires_at > ?", (token_hash, now)).fetchone()
+        return None if row is None else (row[0], bool(row[1]))
+
+    def end_staff_session(self, token_hash: str) -> None:
+        with self._write() as conn:
+            conn.execute("DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,))
 
     def handoff_votes(self, handoff_id: str) -> set[tuple[str, str]]:
         """(exhibit_id, poll_id) of every poll this hand-off voted on from a phone."""

@@ -31,3 +31,11 @@ class UnknownKioskError(CentralError):
 
 class CentralDbError(CentralError):
     """The central's database cannot be opened or written (wrong file, no permission, disk full)."""
+
+
+class StaffExistsError(CentralError):
+    """add-staff for a user who exists (pass --replace for a new password)."""
+
+
+class UnknownStaffError(CentralError):
+    """A command names a staff user the central does not know."""

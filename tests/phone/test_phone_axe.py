@@ -5,14 +5,12 @@ serious or critical violation."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
-from browser import chromium
+from browser import AXE, chromium, serious_violations
 from phone_helpers import CATALOG, handoff, phone_central
 
-AXE = Path(__file__).resolve().parent.parent.parent / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 PAGES = ["/m/", "/m/events", "/m/take-home", "/m/kein-solches-exponat", *(f"/m/{exhibit}" for exhibit in CATALOG)]
 
 
@@ -23,16 +21,6 @@ def phone(tmp_path_factory):
     central.stop()
 
 
-def serious_violations(browser) -> list[str]:
-    browser.execute_script(AXE.read_text(encoding="utf-8"))
-    result = browser.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "axe.run(document, {resultTypes: ['violations']}).then(r => done(JSON.stringify(r.violations)))"
-        ".catch(e => done(JSON.stringify([{id: 'axe-failed', impact: 'critical', help: String(e), nodes: []}])));")
-    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n.get('target') for n in v['nodes']][:3]}"
-            for v in json.loads(result) if v["impact"] in ("serious", "critical")]
-
-
 @pytest.mark.parametrize("lang", ["de", "en", "ls"])
 def test_no_serious_or_critical_accessibility_violation_on_any_phone_page(phone, lang):
     assert AXE.is_file(), "axe-core is missing: run scripts/setup test"
@@ -40,7 +28,6 @@ def test_no_serious_or_critical_accessibility_violation_on_any_phone_page(phone,
     h = handoff(token, layer=lang)
     found = {}
     with chromium() as browser:
-        browser.set_script_timeout(60)
         for path in PAGES:
             for query in (f"lang={lang}&h={h}", f"lang={lang}"):
                 browser.get(f"{central.url}{path}?{query}")
@@ -58,7 +45,6 @@ def test_the_check_finds_a_violation_when_there_is_one(phone):
     # labels removed in the page, axe must name both.
     central, token = phone
     with chromium() as browser:
-        browser.set_script_timeout(60)
         browser.get(f"{central.url}/m/open-data?lang=de&h={handoff(token)}")
         browser.execute_script("document.querySelector('img').removeAttribute('alt');"
                                "document.querySelectorAll('label').forEach(l => l.replaceWith(...l.childNodes));")

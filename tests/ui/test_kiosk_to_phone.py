@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 
 from conftest import PROJECT
 from kiosk.core.config import PhoneSection, SyncSection
-from phone.browser import chromium, screenshot
+from browser import chromium, screenshot
 
 pytestmark = pytest.mark.ui
 

@@ -1,15 +1,18 @@
 """Debian's Chromium, headless, driven by selenium through Debian's chromium-driver: a phone
-(390x844) or a desktop window. Nothing is downloaded: both binaries come from apt (scripts/setup)."""
+(390x844) or a desktop window; and axe-core (from npm, in .venv/axe) run in it. Nothing is
+downloaded: the binaries come from apt and npm through scripts/setup."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+AXE = Path(__file__).resolve().parent.parent / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 
 
@@ -58,3 +61,16 @@ def full_page_screenshot(driver, name: str) -> Path:
         return screenshot(driver, name)
     finally:
         _emulate(driver, width, height)
+
+
+def serious_violations(driver) -> list[str]:
+    """axe-core's serious and critical findings on the page the browser shows, one line each."""
+    assert AXE.is_file(), "axe-core is missing: run scripts/setup test"
+    driver.set_script_timeout(60)
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']}).then(r => done(JSON.stringify(r.violations)))"
+        ".catch(e => done(JSON.stringify([{id: 'axe-failed', impact: 'critical', help: String(e), nodes: []}])));")
+    return [f"{v['id']} ({v['impact']}): {v['help']} at {[n.get('target') for n in v['nodes']][:3]}"
+            for v in json.loads(result) if v["impact"] in ("serious", "critical")]
