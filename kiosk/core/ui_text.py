@@ -26,6 +26,8 @@ TEXTS: dict[str, Words] = {
     "back": _t("Zurück", "Back", "Zurück"),
     "overview": _t("Übersicht", "Overview", "Über·sicht"),
     "read_on_phone": _t("Auf dem Handy weiterlesen", "Continue on your phone", "Auf dem Handy weiter·lesen"),
+    # After a vote, a rating or an idea: the same exhibit's phone page, with the visit's hand-off.
+    "continue_on_phone": _t("Weiter auf dem Handy", "Continue on your phone", "Auf dem Handy weiter·machen"),
     "scan_hint": _t("Code mit der Handykamera scannen", "Scan the code with your phone camera",
                     "Halten Sie die Handy·kamera auf das Bild."),
     # The toggle under an exhibit's QR code: marked exhibits travel to the phone with the code.

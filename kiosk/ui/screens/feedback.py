@@ -7,7 +7,7 @@ from kiosk.core.ui_text import text
 
 from . import KioskScreen
 from ..widgets import load_kv
-from ..widgets import answers, common, keyboard, top_bar  # noqa: F401  (classes used in the kv)
+from ..widgets import answers, common, keyboard, phone_handoff, top_bar  # noqa: F401  (classes used in the kv)
 from ..widgets.answers import BigAnswer
 
 SCALE_WORDS = {"de": ("gar nicht", "sehr gut"), "en": ("not at all", "very good"), "ls": ("gar nicht", "sehr gut")}
@@ -22,6 +22,7 @@ class FeedbackScreen(KioskScreen):
 
     def on_kv_post(self, base_widget):
         self.services.bind_layer(self._build_ratings)
+        self.services.bind_layer(self._show_handoff)
         # ids hold weak references: keep the field alive ourselves while it is off the screen.
         self._entry = self.ids.entry.__self__
         self.ids.holder.remove_widget(self._entry)
@@ -73,8 +74,15 @@ class FeedbackScreen(KioskScreen):
             self.state, self.message = "thanks", text("thanks_feedback", layer)
             self.writing = False
             self._entry.clear()
+            self._show_handoff()
         else:
             self.state, self.message = "asking", text("not_possible", layer)
+
+    def _show_handoff(self):
+        """The thanks and its QR code in the language the visitor reads now."""
+        if self.state == "thanks" and self.exhibit is not None:
+            self.message = text("thanks_feedback", self.services.layer)
+            self.ids.handoff.show_visit(self.services, self.exhibit.id)
 
     def unsent(self) -> str | None:
         """What "Fertig" would throw away: a rating chosen or a comment written, not sent."""
@@ -91,6 +99,7 @@ class FeedbackScreen(KioskScreen):
         if hasattr(self, "_entry"):
             self._entry.clear()
             self._build_ratings()
+            self.ids.handoff.clear()
 
 
 load_kv(__file__)

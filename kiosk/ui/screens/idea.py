@@ -8,7 +8,7 @@ from kiosk.core.visit import InvalidAnswer
 
 from . import KioskScreen
 from ..widgets import load_kv
-from ..widgets import common, keyboard, top_bar  # noqa: F401  (classes used in the kv)
+from ..widgets import common, keyboard, phone_handoff, top_bar  # noqa: F401  (classes used in the kv)
 
 
 class IdeaScreen(KioskScreen):
@@ -19,6 +19,7 @@ class IdeaScreen(KioskScreen):
 
     def on_kv_post(self, base_widget):
         self.ids.entry.bind(text=lambda entry, value: setattr(self, "has_text", bool(value.strip())))
+        self.services.bind_layer(self._show_handoff)
 
     def show(self, exhibit_id: str):
         self.exhibit = self.services.content.exhibit(exhibit_id)
@@ -40,8 +41,15 @@ class IdeaScreen(KioskScreen):
         if isinstance(result, Record):
             self.state, self.message = "thanks", text("thanks_idea", layer)
             self.ids.entry.clear()
+            self._show_handoff()
         else:
             self.state, self.message = "writing", text("not_possible", layer)
+
+    def _show_handoff(self):
+        """The thanks and its QR code in the language the visitor reads now."""
+        if self.state == "thanks" and self.exhibit is not None:
+            self.message = text("thanks_idea", self.services.layer)
+            self.ids.handoff.show_visit(self.services, self.exhibit.id)
 
     def unsent(self) -> str | None:
         """What "Fertig" would throw away: words written but not sent."""
@@ -52,6 +60,7 @@ class IdeaScreen(KioskScreen):
         self.message = ""
         if "entry" in self.ids:
             self.ids.entry.clear()
+            self.ids.handoff.clear()
 
 
 load_kv(__file__)

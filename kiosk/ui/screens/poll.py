@@ -10,7 +10,7 @@ from kiosk.core.visit import VoteBlock
 
 from . import KioskScreen
 from ..widgets import load_kv
-from ..widgets import answers, common, top_bar  # noqa: F401  (classes used in the kv)
+from ..widgets import answers, common, phone_handoff, top_bar  # noqa: F401  (classes used in the kv)
 from ..widgets.answers import BigAnswer, ChoiceButton, ResultBar
 from ..widgets.reuse import Spares
 
@@ -68,7 +68,7 @@ class PollScreen(KioskScreen):
             self.ids.hint.text = text("pick_one", layer)
         self._build_answers(layer)
         if self.state == "thanks":
-            self._show_results(layer)
+            self._show_thanks(layer)
         elif self.state == "asking":
             self.message = ""
 
@@ -136,12 +136,18 @@ class PollScreen(KioskScreen):
         services = self.services
         if isinstance(result, Record):
             self.state = "thanks"
-            self.message = text("thanks_vote", services.layer)
-            self._show_results(services.layer)
+            self._show_thanks(services.layer)
         else:
             services.visits.forget_vote(self.exhibit, self.poll)
             self.state = "failed"
             self.message = text("not_possible", services.layer)
+
+    def _show_thanks(self, layer: str):
+        """The thanks, the way on to the phone (the exhibit's page with the visit's hand-off)
+        and the results where the poll shows them."""
+        self.message = text("thanks_vote", layer)
+        self.ids.handoff.show_visit(self.services, self.exhibit.id)
+        self._show_results(layer)
 
     def _show_results(self, layer: str):
         box = self.ids.results
@@ -189,6 +195,7 @@ class PollScreen(KioskScreen):
         self.can_confirm = False
         self.message = ""
         self.voters = 0
+        self.ids.handoff.clear()
 
 
 load_kv(__file__)
