@@ -27,6 +27,7 @@ from .errors import CentralDbError
 from .gate import PushGate
 from .phone.content import ContentUnavailable, PhoneContent
 from .dashboard.pages import router as dashboard_router
+from .docs_page import router as docs_router
 from .phone.pages import router as phone_router
 
 log = logging.getLogger("central")
@@ -58,7 +59,11 @@ def create_app(settings: Settings, db: CentralDb | None = None) -> FastAPI:
             if db is None:
                 app.state.db.close()
 
-    app = FastAPI(title="StadtLABOR central", version="1", description=central_doc, lifespan=lifespan)
+    # /docs is served from the swagger-ui-py package's files, never from a CDN (redoc, which
+    # would load from one, is off).
+    app = FastAPI(title="StadtLABOR central", version="1", description=central_doc, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    app.include_router(docs_router)
     app.state.settings = settings
     app.include_router(router)
     app.include_router(phone_router)
