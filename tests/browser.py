@@ -74,3 +74,15 @@ def serious_violations(driver) -> list[str]:
         ".catch(e => done(JSON.stringify([{id: 'axe-failed', impact: 'critical', help: String(e), nodes: []}])));")
     return [f"{v['id']} ({v['impact']}): {v['help']} at {[n.get('target') for n in v['nodes']][:3]}"
             for v in json.loads(result) if v["impact"] in ("serious", "critical")]
+
+
+def after_click(driver, element, css: str, timeout: float = 15):
+    """Click `element` (a submit button or link) and wait for the next page to show `css`; the
+    element found there. A click does not always wait for the page it leads to."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    element.click()
+    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(element))
+    return WebDriverWait(driver, timeout).until(lambda d: d.find_element(By.CSS_SELECTOR, css))

@@ -18,16 +18,16 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, HTTPException, Request
-from starlette.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
 
 from kiosk.core.clock import utc_now, utc_text
 from kiosk.core.handoff import Handoff, HandoffError, handoff_key, read_handoff
 from kiosk.core.privacy import looks_like_contact_data
 from kiosk.core.records import RECORD_FIELDS, Flag, Kind, new_record_id
 from kiosk.core.terms import FIXED_ANSWERS, LAYERS, STATUS_LABELS, PollType
-from kiosk.core.visit import RATINGS, InvalidAnswer, validate_answers
+from kiosk.core.visit import RATINGS, InvalidAnswer, poll_is_open, validate_answers
 from sync.protocol import canonical_json
 
 from .content import PhoneContent, body_html
@@ -161,7 +161,7 @@ async def exhibit_page(request: Request, exhibit_id: str, lang: str | None = Non
     voted = page.db.handoff_votes(page.handoff.handoff_id) if page.handoff else set()
     now = utc_now()
     polls = [(poll, _choices(poll, layer), (exhibit.id, poll.id) in voted) for poll in exhibit.polls
-             if _open(poll, now)]
+             if poll_is_open(poll, now)]
     return page.render(
         "exhibit.html", exhibit=exhibit, polls=polls, fallback=missing, done=done if done in _DONE else None,
         status_label=STATUS_LABELS[exhibit.status].get(layer),
@@ -172,12 +172,6 @@ async def exhibit_page(request: Request, exhibit_id: str, lang: str | None = Non
 
 
 _DONE = {"vote": "thanks_vote", "feedback": "thanks_feedback", "idea": "thanks_idea"}
-
-
-def _open(poll, now) -> bool:
-    from kiosk.core.visit import poll_is_open
-
-    return poll_is_open(poll, now)
 
 
 def _choices(poll, layer: str) -> list[tuple[str, str]]:
@@ -281,7 +275,7 @@ async def vote(request: Request, exhibit_id: str, poll_id: str):
     if refusal is not None:
         return refusal
     poll = exhibit.poll(poll_id)
-    if poll is None or not _open(poll, utc_now()):
+    if poll is None or not poll_is_open(poll, utc_now()):
         return page.render("message.html", status=404, message=say("not_found", page.layer))
     try:
         answers = validate_answers(poll, values.get("answer", []))

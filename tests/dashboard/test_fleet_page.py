@@ -13,7 +13,7 @@ import requests
 from selenium.webdriver.common.by import By
 
 from kiosk.core.clock import utc_now, utc_text
-from browser import chromium, screenshot, serious_violations
+from browser import after_click, chromium, screenshot, serious_violations
 from staff_helpers import PASSWORD, add_staff
 from sync.protocol import HEARTBEAT_PATH
 
@@ -49,8 +49,8 @@ def test_staff_see_every_kiosk_and_the_stale_one_stands_out(fleet):
         assert not serious_violations(browser)
         browser.find_element(By.ID, "user").send_keys("anna")
         browser.find_element(By.ID, "password").send_keys(PASSWORD)
-        browser.find_element(By.CSS_SELECTOR, "form.login button").click()
-        assert browser.find_element(By.TAG_NAME, "h1").text == "Kioske"
+        heading = after_click(browser, browser.find_element(By.CSS_SELECTOR, "form.login button"), "h1")
+        assert heading.text == "Kioske"
         rows = {row.find_element(By.TAG_NAME, "th").text.split()[0]: row
                 for row in browser.find_elements(By.CSS_SELECTOR, "tbody tr")}
         screenshot(browser, "dashboard-fleet-1280x800")

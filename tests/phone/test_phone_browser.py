@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from selenium.webdriver.common.by import By
 
-from browser import chromium, full_page_screenshot, screenshot
+from browser import after_click, chromium, full_page_screenshot, screenshot
 from phone_helpers import handoff, phone_central, phone_rows
 
 
@@ -29,8 +29,8 @@ def test_a_visitor_votes_from_the_phone_once_and_finds_the_take_home_list(phone)
         full_page_screenshot(browser, "phone-exhibit-open-data-en")
         form = browser.find_element(By.CSS_SELECTOR, "form[action$='/polls/selbst-nutzen']")
         form.find_element(By.CSS_SELECTOR, "input[value='yes']").click()
-        form.find_element(By.TAG_NAME, "button").click()
-        assert browser.find_element(By.CSS_SELECTOR, ".note.ok").text == "Thank you for your vote!"
+        thanks = after_click(browser, form.find_element(By.TAG_NAME, "button"), ".note.ok")
+        assert thanks.text == "Thank you for your vote!"
         full_page_screenshot(browser, "phone-exhibit-after-vote-en")
         # The same hand-off again, as if the visitor scanned the code a second time.
         browser.get(f"{central.url}/m/open-data?lang=de&h={h}")

@@ -16,7 +16,7 @@ from selenium.webdriver.common.by import By
 
 from conftest import PROJECT
 from kiosk.core.config import PhoneSection, SyncSection
-from browser import chromium, screenshot
+from browser import after_click, chromium, screenshot
 
 pytestmark = pytest.mark.ui
 
@@ -70,13 +70,13 @@ def test_from_the_kiosk_to_the_phone_and_a_vote_from_there(connected):
         screenshot(phone, "kiosk-to-phone-phone-open-data-en-390x844")
         form = phone.find_element(By.CSS_SELECTOR, "form[action$='/polls/selbst-nutzen']")
         form.find_element(By.CSS_SELECTOR, "input[value='yes']").click()
-        form.find_element(By.TAG_NAME, "button").click()
-        assert phone.find_element(By.CSS_SELECTOR, ".note.ok").text == "Thank you for your vote!"
+        thanks = after_click(phone, form.find_element(By.TAG_NAME, "button"), ".note.ok")
+        assert thanks.text == "Thank you for your vote!"
         # The visitor scans the same code again and tries to vote once more.
         phone.get(url)
         form = phone.find_element(By.CSS_SELECTOR, "form[action$='/polls/selbst-nutzen']")
         assert "already voted" in form.text and not form.find_elements(By.TAG_NAME, "button")
-        phone.find_element(By.CSS_SELECTOR, ".saved a").click()
+        after_click(phone, phone.find_element(By.CSS_SELECTOR, ".saved a"), ".cards strong")
         marked = [element.text for element in phone.find_elements(By.CSS_SELECTOR, ".cards strong")]
         screenshot(phone, "kiosk-to-phone-take-home-en-390x844")
 
