@@ -198,6 +198,26 @@ def m003_staff(db: Database) -> None:
     )
 
 
+@migrations()
+def m004_export_log(db: Database) -> None:
+    # Every export of records, from the dashboard or the command line (issue 12): who, when,
+    # what and with which filters; administrators read it on the dashboard.
+    db.execute(
+        """
+        CREATE TABLE export_log (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            via TEXT NOT NULL,
+            format TEXT NOT NULL,
+            filters TEXT NOT NULL,
+            free_text INTEGER NOT NULL,
+            records INTEGER
+        )
+        """
+    )
+
+
 log = logging.getLogger("central")
 
 # -- opening -----------------------------------------------------------------------------------
@@ -689,6 +709,25 @@ class CentralDb:
         with self._write() as conn:
             conn.execute("DELETE FROM staff_sessions WHERE token_hash = ?", (token_hash,))
 
+    def log_export(self, at: str, who: str, via: str, fmt: str, filters: dict, free_text: bool) -> int:
+        """Note an export about to be handed out; its id, for export_done."""
+        with self._write() as conn:
+            return conn.execute("INSERT INTO export_log (at, who, via, format, filters, free_text) "
+                                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                                (at, who, via, fmt, json.dumps(filters, ensure_ascii=False, sort_keys=True),
+                                 int(free_text))).fetchone()[0]
+
+    def export_done(self, log_id: int, records: int) -> None:
+        with self._write() as conn:
+            conn.execute("UPDATE export_log SET records = ? WHERE id = ?", (records, log_id))
+
+    def export_log(self, limit: int = 200) -> list[dict]:
+        """The newest `limit` exports, newest first."""
+        rows = self._reader().execute("SELECT at, who, via, format, filters, free_text, records FROM export_log "
+                                      "ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [{"at": at, "who": who, "via": via, "format": fmt, "filters": json.loads(filters),
+                 "free_text": bool(free), "records": records} for at, who, via, fmt, filters, free, records in rows]
+
     def handoff_votes(self, handoff_id: str) -> set[tuple[str, str]]:
         """(exhibit_id, poll_id) of every poll this hand-off voted on from a phone."""
         rows = self._reader().execute("SELECT exhibit_id, poll_id FROM phone_votes WHERE handoff_id = ?",
@@ -725,13 +764,14 @@ class CentralDb:
     # -- reading records -----------------------------------------------------------------------
 
     def iter_records(self, *, since: str | None = None, until: str | None = None, poll_id: str | None = None,
-                     exhibit_id: str | None = None) -> Iterator[Record]:
+                     exhibit_id: str | None = None, kiosk_id: str | None = None,
+                     source: str | None = None) -> Iterator[Record]:
         """Records of every kiosk, oldest first by created_at, in [since, until) (UTC text
         prefixes), from one snapshot (its own connection, so a long export holds up no push).
         Each Record's `extra` carries `received_at` and `source`."""
         where, params = [], []
         for clause, value in (("created_at >= ?", since), ("created_at < ?", until), ("poll_id = ?", poll_id),
-                              ("exhibit_id = ?", exhibit_id)):
+                              ("exhibit_id = ?", exhibit_id), ("kiosk_id = ?", kiosk_id), ("source = ?", source)):
             if value is not None:
                 where.append(clause)
                 params.append(value)

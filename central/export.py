@@ -12,9 +12,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kiosk.export.cli import add_selection_arguments, format_from_suffix
+
+if TYPE_CHECKING:
+    from kiosk.export.run import ExportResult
 
 DESCRIPTION = """\
 Write the poll results and the raw records of every kiosk to a file, in the shapes of
@@ -22,7 +27,13 @@ Write the poll results and the raw records of every kiosk to a file, in the shap
 xlsx one workbook, json one object; each record with its kiosk_id and, last, received_at (when
 the central received it, UTC; XLSX in Europe/Berlin). --since and --until are days in Europe/Berlin,
 inclusive, of the kiosk's created_at.
-Free text typed by visitors is left out unless --include-free-text is given."""
+--kiosk and --source narrow it to one kiosk, or to records made on kiosks or on phones.
+Free text typed by visitors is left out unless --include-free-text is given. Every export is
+noted in the central's export log (who, when, format, filters), which administrators read on
+the dashboard."""
+
+
+SOURCES = ("kiosk", "phone")
 
 
 def add_export_command(subparsers, add_config) -> argparse.ArgumentParser:
@@ -33,26 +44,70 @@ def add_export_command(subparsers, add_config) -> argparse.ArgumentParser:
                "(bad date, missing folder, --out naming the database, its -wal/-shm or the settings).")
     add_config(parser)
     add_selection_arguments(parser)
+    parser.add_argument("--kiosk", metavar="KIOSK_ID", help="only the records of this kiosk (and its phones)")
+    parser.add_argument("--source", choices=SOURCES, help="only records made on a kiosk, or on a phone")
     parser.set_defaults(handler=cmd_export)
     return parser
 
 
-def cmd_export(args) -> int:
-    from kiosk.core.clock import utc_text
-    from kiosk.core.files import Protected
+@dataclass(frozen=True)
+class ExportRequest:
+    """One export: its format, filters and whether free text goes out; who asked, and how."""
+
+    fmt: str
+    since: str | None = None  # days in Europe/Berlin, YYYY-MM-DD, inclusive
+    until: str | None = None
+    poll: str | None = None  # POLL-ID or EXHIBIT-ID/POLL-ID
+    kiosk: str | None = None
+    source: str | None = None
+    include_free_text: bool = False
+    who: str = "?"
+    via: str = "cli"
+
+    def filters(self) -> dict:
+        return {name: value for name, value in (("since", self.since), ("until", self.until), ("poll", self.poll),
+                                                ("kiosk", self.kiosk), ("source", self.source)) if value}
+
+
+def write_export(db, settings, request: ExportRequest, out: Path, protected) -> ExportResult:
+    """Write the export `request` asks for to `out` (and, for csv, its -summary.csv), and note
+    it in the export log (before the files get their names: no export goes out unlogged)."""
+    from kiosk.core.clock import utc_now, utc_text
     from kiosk.core.records import RECEIVED_AT
+    from kiosk.export.period import period_from_days
+    from kiosk.export.run import Selection, export_records
+
+    period = period_from_days(request.since, request.until)
+    selection = Selection(period, request.poll)
+    records = db.iter_records(
+        since=utc_text(period.since) if period.since else None,
+        until=utc_text(period.until) if period.until else None,
+        poll_id=selection.poll_id, exhibit_id=selection.exhibit_id or None, kiosk_id=request.kiosk,
+        source=request.source)
+    logged: list[int] = []
+    result = export_records(
+        records, out, request.fmt, exhibits=_exhibits(settings.content_root), selection=selection,
+        include_free_text=request.include_free_text, protected=protected, extra_columns=(RECEIVED_AT,),
+        before_publish=lambda: logged.append(db.log_export(utc_text(utc_now()), request.who, request.via,
+                                                           request.fmt, request.filters(),
+                                                           request.include_free_text)))
+    db.export_done(logged[0], result.records)
+    return result
+
+
+def cmd_export(args) -> int:
+    import getpass
+
+    from kiosk.core.files import Protected
     from kiosk.export.atomic import check_target
     from kiosk.export.csv_out import summary_path
     from kiosk.export.errors import StoreNotFoundError
-    from kiosk.export.period import period_from_days
-    from kiosk.export.run import Selection, export_records
 
     from .config import DEFAULT_PATH, load_settings
     from .db import CentralDb
 
     settings = load_settings(args.config, must_exist=args.config != DEFAULT_PATH)
     fmt = args.format or format_from_suffix(args.out)
-    period = period_from_days(args.since, args.until)
     configs = [path for path in (args.config, settings.path) if path is not None]
     protected = Protected(stores=[settings.db], configs=configs, content_roots=[settings.content_root],
                           store_label="the central's database", config_label="the central's settings")
@@ -62,16 +117,11 @@ def cmd_export(args) -> int:
     if not settings.db.exists():
         # Exporting must never make an empty database: "nobody voted" would be read into it.
         raise StoreNotFoundError(f"no central database at {settings.db}; check [central] db in {args.config}")
+    request = ExportRequest(fmt, args.since, args.until, args.poll, args.kiosk, args.source, args.include_free_text,
+                            who=f"{getpass.getuser()} (command line)", via="cli")
     db = CentralDb.open(settings.db)
     try:
-        selection = Selection(period, args.poll)
-        records = db.iter_records(
-            since=utc_text(period.since) if period.since else None,
-            until=utc_text(period.until) if period.until else None,
-            poll_id=selection.poll_id, exhibit_id=selection.exhibit_id or None)
-        result = export_records(records, out, fmt, exhibits=_exhibits(settings.content_root), selection=selection,
-                                include_free_text=args.include_free_text, protected=protected,
-                                extra_columns=(RECEIVED_AT,))
+        result = write_export(db, settings, request, out, protected)
     finally:
         db.close()
     also = f" and {summary_path(out)}" if fmt == "csv" else ""

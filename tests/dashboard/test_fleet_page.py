@@ -55,6 +55,12 @@ def test_staff_see_every_kiosk_and_the_stale_one_stands_out(fleet):
                 for row in browser.find_elements(By.CSS_SELECTOR, "tbody tr")}
         screenshot(browser, "dashboard-fleet-1280x800")
         problems = serious_violations(browser)
+        browser.get(fleet.url + "/staff/export")
+        screenshot(browser, "dashboard-export-1280x800")
+        problems += serious_violations(browser)
+        browser.get(fleet.url + "/staff/")
+        rows = {row.find_element(By.TAG_NAME, "th").text.split()[0]: row
+                for row in browser.find_elements(By.CSS_SELECTOR, "tbody tr")}
         stale = {kiosk for kiosk, row in rows.items() if "stale" in row.get_attribute("class")}
         cells = {kiosk: [cell.text for cell in row.find_elements(By.TAG_NAME, "td")] for kiosk, row in rows.items()}
     assert not problems, json.dumps(problems, indent=1)
