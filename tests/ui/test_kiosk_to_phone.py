@@ -10,22 +10,15 @@ from __future__ import annotations
 import json
 
 import pytest
-from PIL import Image
-from pyzbar.pyzbar import decode
 from selenium.webdriver.common.by import By
 
 from conftest import PROJECT
 from kiosk.core.config import PhoneSection, SyncSection
 from browser import after_click, chromium, screenshot
 
+from .test_qr_handoff import decoded
+
 pytestmark = pytest.mark.ui
-
-
-def qr_addresses(path, scale: float = 1.0) -> list[str]:
-    image = Image.open(path).convert("L")
-    if scale != 1.0:
-        image = image.resize((int(image.width * scale), int(image.height * scale)), Image.Resampling.BILINEAR)
-    return [symbol.data.decode("utf-8") for symbol in decode(image)]
 
 
 @pytest.fixture
@@ -59,8 +52,8 @@ def test_from_the_kiosk_to_the_phone_and_a_vote_from_there(connected):
     app.open_exhibit("open-data")
     tap_take_home(kiosk)
     shot = kiosk.screenshot("kiosk-to-phone-open-data-en")
-    addresses = qr_addresses(shot)
-    assert len(addresses) == 1 and qr_addresses(shot, 0.5) == addresses
+    addresses = decoded(shot)
+    assert len(addresses) == 1 and decoded(shot, 0.5) == addresses
     url = addresses[0]
     assert url.startswith(f"{central.url}/m/open-data?lang=en&h=")
 
