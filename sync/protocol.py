@@ -8,6 +8,8 @@ Version 1, JSON over HTTPS:
 - `GET /api/v1/sync-state`: a `SyncState`, the central's `StoreProgress` for every store of the
   token's kiosk.
 - `POST /api/v1/heartbeat`: a `Heartbeat`; the answer is a `HeartbeatAnswer`.
+- `GET /api/v1/ideas`: an `IdeasAnswer`, the ideas staff approved, with their answers, for the
+  kiosk's "Ideenwand" (the kiosk keeps the last one it got, so the wall shows offline too).
 - Every answer, errors included (`ErrorAnswer`), carries `server_time`, the central's clock,
   from which the kiosk measures its own clock's skew.
 
@@ -40,6 +42,7 @@ MAX_BATCH_BYTES = 2 * 1024 * 1024
 RECORDS_PATH = "/api/v1/records"
 SYNC_STATE_PATH = "/api/v1/sync-state"
 HEARTBEAT_PATH = "/api/v1/heartbeat"
+IDEAS_PATH = "/api/v1/ideas"
 
 # The UTC text of kiosk.core.clock, e.g. 2026-11-30T20:15:03.123456Z (fixed width: text order
 # is time order on both sides).
@@ -274,6 +277,49 @@ class HeartbeatAnswer(_Strict):
     protocol: Literal[1] = PROTOCOL_VERSION
     server_time: UtcText
     kiosk_id: IdText
+
+
+class IdeaStatus(str, Enum):
+    """Where an idea stands with the administration (the dashboard's German words in brackets)."""
+
+    RECEIVED = "received"          # eingegangen
+    REVIEWING = "reviewing"        # in Prüfung
+    DONE = "done"                  # umgesetzt
+    NOT_POSSIBLE = "not_possible"  # nicht möglich
+
+
+MAX_WALL_IDEAS = 100
+MAX_WALL_TEXT = 5000
+
+
+class IdeaAnswerText(_Strict):
+    """Staff's answer in the language layers they gave it in (at least one when there is one)."""
+
+    de: str | None = Field(default=None, max_length=MAX_WALL_TEXT)
+    en: str | None = Field(default=None, max_length=MAX_WALL_TEXT)
+    ls: str | None = Field(default=None, max_length=MAX_WALL_TEXT)
+
+
+class WallIdea(_Strict):
+    """One approved idea as the kiosk shows it: the text as staff approved it (redacted where
+    they redacted it), never anything about who wrote it."""
+
+    id: UuidText
+    text: str = Field(max_length=MAX_WALL_TEXT)
+    layer: str = Field(max_length=8, description="The layer the visitor wrote in: de, en or ls.")
+    exhibit_id: str | None = Field(default=None, max_length=64)
+    created_at: UtcText
+    status: IdeaStatus
+    answer: IdeaAnswerText | None = None
+    answered_at: UtcText | None = None
+
+
+class IdeasAnswer(_Strict):
+    """The approved ideas, newest change first, at most MAX_WALL_IDEAS."""
+
+    protocol: Literal[1] = PROTOCOL_VERSION
+    server_time: UtcText
+    ideas: list[WallIdea] = Field(max_length=MAX_WALL_IDEAS)
 
 
 class ErrorDetail(_Strict):
