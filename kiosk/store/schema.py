@@ -325,3 +325,38 @@ def m006_outbox_state(db: Database) -> None:
     # took time in the square of its size. The index holds (state, rowid), so the pending
     # entries come in the order they entered the outbox with no sort.
     db.execute("CREATE INDEX outbox_state ON outbox (state)")
+
+
+@migrations()
+def m007_idea_wall(db: Database) -> None:
+    # The Ideenwand: the last list of approved ideas (with staff's answers) the central served,
+    # kept so the wall shows while the kiosk is offline. A cache of published text, not visitor
+    # records: no outbox entry, never exported, replaced wholesale by every new answer (see
+    # Store.replace_idea_wall). `position` keeps the central's order (newest change first).
+    db.execute(
+        """
+        CREATE TABLE idea_wall (
+            position INTEGER PRIMARY KEY,
+            id TEXT NOT NULL,
+            text TEXT NOT NULL,
+            layer TEXT NOT NULL,
+            exhibit_id TEXT,
+            created_at TEXT NOT NULL,
+            status TEXT NOT NULL,
+            answer_de TEXT,
+            answer_en TEXT,
+            answer_ls TEXT,
+            answered_at TEXT
+        )
+        """
+    )
+    # When the wall was last replaced: the central's clock in its answer, and the kiosk's.
+    db.execute(
+        """
+        CREATE TABLE idea_wall_pulled (
+            one INTEGER PRIMARY KEY CHECK (one = 1),
+            server_time TEXT NOT NULL,
+            pulled_at TEXT NOT NULL
+        )
+        """
+    )

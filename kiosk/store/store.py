@@ -75,6 +75,8 @@ _INSERT_OUTBOX = "INSERT INTO outbox (record_id) VALUES (?)"
 MARK_SENT = "UPDATE outbox SET state = 'sent', sent_at = ? WHERE +state = 'pending' AND record_id IN ({})"
 MARK_FAILED = ("UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE +state = 'pending' "
                "AND record_id IN ({})")
+_INSERT_WALL_IDEA = ("INSERT INTO idea_wall (position, id, text, layer, exhibit_id, created_at, status, answer_de, "
+                     "answer_en, answer_ls, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _FREE_TEXT_PATH = "CASE kind " + " ".join(
     f"WHEN '{kind}' THEN '$.{name}'" for kind, name in FREE_TEXT_FIELDS.items()) + " END"
 
@@ -396,6 +398,48 @@ class Store:
             return {}  # not written by save_sync_status; the next sync pass replaces it
         return saved if isinstance(saved, dict) else {}
 
+    # -- the Ideenwand: published text from the central, not records -------------------------
+
+    def replace_idea_wall(self, ideas: Iterable[dict], *, server_time: str) -> int:
+        """Put the central's latest list of approved ideas in place of the one kept, in one
+        transaction (a crash keeps the old wall or the new one, never half of each); returns
+        how many ideas the wall has now. Each idea is a dict as `sync.protocol.WallIdea` dumps
+        it: id, text, layer, exhibit_id, created_at, status, answer ({de, en, ls} or None),
+        answered_at. Nothing of it goes into the outbox or any export."""
+        rows = []
+        for position, idea in enumerate(ideas):
+            answer = idea.get("answer") or {}
+            rows.append((position, idea["id"], idea["text"], idea["layer"], idea.get("exhibit_id"),
+                         idea["created_at"], _plain(idea["status"]), answer.get("de"), answer.get("en"),
+                         answer.get("ls"), idea.get("answered_at")))
+        with self._write_lock:
+            conn = self._writing()
+            with self._immediate(conn):
+                conn.execute("DELETE FROM idea_wall")
+                conn.executemany(_INSERT_WALL_IDEA, rows)
+                conn.execute("INSERT INTO idea_wall_pulled (one, server_time, pulled_at) VALUES (1, ?, ?) "
+                             "ON CONFLICT (one) DO UPDATE SET server_time = excluded.server_time, "
+                             "pulled_at = excluded.pulled_at", (server_time, utc_text(self._clock())))
+        return len(rows)
+
+    def idea_wall(self) -> list[dict]:
+        """The ideas kept for the Ideenwand, in the central's order, as `replace_idea_wall` took
+        them ([] before the first pull)."""
+        rows = self._read("SELECT id, text, layer, exhibit_id, created_at, status, answer_de, answer_en, "
+                          "answer_ls, answered_at FROM idea_wall ORDER BY position")
+        ideas = []
+        for idea_id, text, layer, exhibit_id, created_at, status, de, en, ls, answered_at in rows:
+            answer = {"de": de, "en": en, "ls": ls} if (de or en or ls) else None
+            ideas.append({"id": idea_id, "text": text, "layer": layer, "exhibit_id": exhibit_id,
+                          "created_at": created_at, "status": status, "answer": answer,
+                          "answered_at": answered_at})
+        return ideas
+
+    def idea_wall_pulled(self) -> dict | None:
+        """When the wall was last replaced: {"server_time", "pulled_at"} (UTC text), or None."""
+        rows = self._read("SELECT server_time, pulled_at FROM idea_wall_pulled")
+        return {"server_time": rows[0][0], "pulled_at": rows[0][1]} if rows else None
+
     def mark_sent(self, record_ids: Iterable[str]) -> int:
         """Mark the records the central explicitly acknowledged (accepted or duplicate)."""
         now = utc_text(self._clock())
@@ -712,6 +756,11 @@ class Store:
         except sqlite3.Error:
             # The record itself was stored; losing the note about the outage is the lesser harm.
             rollback(self._conn)
+
+
+def _plain(value) -> str:
+    """An enum member's value (a status handed in as sync.protocol.IdeaStatus), else the text."""
+    return getattr(value, "value", value)
 
 
 def _for_ids(sql: str, first: tuple, record_ids: Iterable[str], chunk: int = 1000) -> tuple[str, list[tuple]]:
