@@ -8,14 +8,19 @@ by the checking process (checker.py) while the threadpool's other pushes are bei
 from __future__ import annotations
 
 import json
+import logging
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import ValidationError
 
 from kiosk.core.clock import utc_now, utc_text
 from sync.protocol import (
     HEARTBEAT_PATH,
+    IDEAS_PATH,
+    MAX_WALL_IDEAS,
+    MAX_WALL_TEXT,
     PROTOCOL_VERSION,
     RECORDS_PATH,
     SYNC_STATE_PATH,
@@ -24,8 +29,10 @@ from sync.protocol import (
     ErrorAnswer,
     Heartbeat,
     HeartbeatAnswer,
+    IdeasAnswer,
     StoreProgress,
     SyncState,
+    WallIdea,
     parse_utc,
 )
 
@@ -34,6 +41,7 @@ from .db import CentralDb
 from .gate import BODY_KEY
 from .tokens import token_hash
 
+log = logging.getLogger("central")
 router = APIRouter()
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 bearer = HTTPBearer(auto_error=False, description="The kiosk's token from `kiosk-central add-kiosk`.")
@@ -123,3 +131,36 @@ def heartbeat(beat: Heartbeat, request: Request, kiosk_id: str = Depends(token_k
         raise Refusal(422, "invalid", f"kiosk_time: '{beat.kiosk_time}' is no real moment") from None
     _db(request).record_heartbeat(kiosk_id, utc_text(now), beat.kiosk_time, skew_s, beat.model_dump(mode="json"))
     return json_response(HeartbeatAnswer(server_time=utc_text(utc_now()), kiosk_id=kiosk_id))
+
+
+_TOKEN_ERRORS = {status: _ERRORS[status] for status in (401, 403)}
+_LAYERS = ("de", "en", "ls")
+
+
+@router.get(IDEAS_PATH, response_model=IdeasAnswer, responses=_TOKEN_ERRORS,
+            summary="The ideas staff approved, with their answers, for the kiosk's Ideenwand")
+def ideas(request: Request, kiosk_id: str = Depends(token_kiosk)):
+    """Every kiosk gets the same wall (the ideas of all kiosks and phones): newest change
+    first, at most MAX_WALL_IDEAS; an approved idea without an answer has status received."""
+    wall = [idea for idea in map(_wall_idea, _db(request).wall_ideas(MAX_WALL_IDEAS)) if idea is not None]
+    return json_response(IdeasAnswer(server_time=utc_text(utc_now()), ideas=wall))
+
+
+def _wall_idea(idea: dict) -> WallIdea | None:
+    """The idea as the wire carries it; None (and a line in the log) for one whose stored values
+    do not fit the wire: one kiosk's odd record must not take the wall from every kiosk."""
+    answer = idea["answer"] and {layer: _cut(idea["answer"][layer]) for layer in _LAYERS}
+    try:
+        return WallIdea(id=idea["id"], text=_cut(idea["text"]),
+                        layer=idea["layer"] if idea["layer"] in _LAYERS else "de", exhibit_id=idea["exhibit_id"],
+                        created_at=idea["created_at"], status=idea["status"], answer=answer,
+                        answered_at=idea["answered_at"])
+    except ValidationError as error:
+        log.warning("idea %s left off the Ideenwand: %s", idea["id"], error)
+        return None
+
+
+def _cut(text: str | None) -> str | None:
+    """At most MAX_WALL_TEXT characters (the wall's limit; staff's answers are held to it, an
+    idea from an older kiosk might not be)."""
+    return text if text is None or len(text) <= MAX_WALL_TEXT else text[:MAX_WALL_TEXT - 1] + "…"

@@ -32,10 +32,11 @@ from typing import Iterable, Iterator, NamedTuple
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from kiosk.core.records import RECORD_FIELDS, Flag, Kind, Record
-from sync.protocol import Outcome, RejectCode, row_fingerprint
+from kiosk.core.records import FREE_TEXT_FIELDS, RECORD_FIELDS, Flag, Kind, Record
+from sync.protocol import Outcome, RejectCode, canonical_json, row_fingerprint
 
-from .errors import CentralDbError, KioskExistsError, StaffExistsError, UnknownKioskError, UnknownStaffError
+from .errors import (CentralDbError, KioskExistsError, NotFreeTextError, StaffExistsError, UnknownKioskError,
+                     UnknownRecordError, UnknownStaffError)
 
 migrations = Migrations("stadtlabor_central")
 
@@ -214,6 +215,140 @@ def m004_export_log(db: Database) -> None:
             free_text INTEGER NOT NULL,
             records INTEGER
         )
+        """
+    )
+
+
+@migrations()
+def m006_moderation(db: Database) -> None:
+    """Moderation of free text, staff's answers to ideas, and redaction (issue 12, point 3).
+
+    `moderation` and `answers` hold the current state per record; `moderation_log` keeps every
+    action (who, when, what) and is never changed or deleted, so the state can always be traced.
+
+    Redaction must really remove personal data from the central (a copy kept elsewhere in the
+    database would still be personal data held), so the free text in the record's payload is
+    overwritten: records_immutable is replaced by a trigger that allows exactly one kind of
+    UPDATE, the payload's free text (`text` of an idea, `comment` of a feedback) and nothing
+    else of the record, and only while a `redactions` row for that record (who, when, why) is
+    waiting in the same transaction; an AFTER trigger marks that row applied, so each logged
+    redaction allows one change. `fingerprint` is left as it was (the trigger refuses a
+    change): it is the hash of the record as the kiosk sent it, so a kiosk that pushes the same
+    record again still finds a duplicate, not a conflict; a SHA-256 over the whole record with
+    its random ids gives nothing of the old text back.
+    """
+    db.execute(
+        """
+        CREATE TABLE moderation (
+            record_id TEXT PRIMARY KEY REFERENCES records (id),
+            state TEXT NOT NULL CHECK (state IN ('pending', 'approved', 'rejected')),
+            who TEXT NOT NULL,
+            at TEXT NOT NULL,
+            note TEXT
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX moderation_state ON moderation (state, at)")
+    db.execute(
+        """
+        CREATE TABLE answers (
+            record_id TEXT PRIMARY KEY REFERENCES records (id),
+            status TEXT NOT NULL CHECK (status IN ('received', 'reviewing', 'done', 'not_possible')),
+            answer_de TEXT,
+            answer_en TEXT,
+            answer_ls TEXT,
+            who TEXT NOT NULL,
+            at TEXT NOT NULL
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE moderation_log (
+            id INTEGER PRIMARY KEY,
+            record_id TEXT NOT NULL REFERENCES records (id),
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('approve', 'reject', 'redact', 'answer')),
+            detail TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX moderation_log_record ON moderation_log (record_id, id)")
+    db.execute(
+        """
+        CREATE TABLE redactions (
+            id INTEGER PRIMARY KEY,
+            record_id TEXT NOT NULL REFERENCES records (id),
+            field TEXT NOT NULL,
+            who TEXT NOT NULL,
+            at TEXT NOT NULL,
+            note TEXT NOT NULL,
+            applied INTEGER NOT NULL DEFAULT 0
+        )
+        """
+    )
+    db.execute("CREATE INDEX redactions_waiting ON redactions (record_id) WHERE applied = 0")
+    # The queue reads ideas and feedback among a million votes and views.
+    db.execute("CREATE INDEX records_free_text ON records (created_at) WHERE kind IN ('idea', 'feedback')")
+    db.execute("DROP TRIGGER records_immutable")
+    db.execute(
+        """
+        CREATE TRIGGER records_immutable BEFORE UPDATE ON records
+        WHEN NOT (
+            NEW.id IS OLD.id AND NEW.kiosk_id IS OLD.kiosk_id AND NEW.store_id IS OLD.store_id
+            AND NEW.seq IS OLD.seq AND NEW.boot_id IS OLD.boot_id AND NEW.session_id IS OLD.session_id
+            AND NEW.kind IS OLD.kind AND NEW.exhibit_id IS OLD.exhibit_id AND NEW.poll_id IS OLD.poll_id
+            AND NEW.question_version IS OLD.question_version AND NEW.content_version IS OLD.content_version
+            AND NEW.flags IS OLD.flags AND NEW.created_at IS OLD.created_at AND NEW.source IS OLD.source
+            AND NEW.received_at IS OLD.received_at AND NEW.fingerprint IS OLD.fingerprint
+            AND OLD.kind IN ('idea', 'feedback')
+            AND json_valid(NEW.payload)
+            AND json_type(NEW.payload, CASE OLD.kind WHEN 'idea' THEN '$.text' ELSE '$.comment' END) = 'text'
+            AND json_remove(NEW.payload, CASE OLD.kind WHEN 'idea' THEN '$.text' ELSE '$.comment' END)
+                = json_remove(OLD.payload, CASE OLD.kind WHEN 'idea' THEN '$.text' ELSE '$.comment' END)
+            AND EXISTS (SELECT 1 FROM redactions WHERE record_id = OLD.id AND applied = 0)
+        )
+        BEGIN
+            SELECT RAISE(ABORT, 'records are immutable (only a logged redaction changes their free text)');
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER redaction_applied AFTER UPDATE ON records
+        BEGIN
+            UPDATE redactions SET applied = 1 WHERE record_id = NEW.id AND applied = 0;
+        END
+        """
+    )
+    # The evidence of what staff did is kept like the records: never deleted, never rewritten
+    # (a redaction only ever turns applied from 0 to 1).
+    for table in ("moderation_log", "redactions"):
+        db.execute(
+            f"""
+            CREATE TRIGGER {table}_never_deleted BEFORE DELETE ON {table}
+            BEGIN
+                SELECT RAISE(ABORT, '{table} entries are never deleted');
+            END
+            """
+        )
+    db.execute(
+        """
+        CREATE TRIGGER moderation_log_unchanged BEFORE UPDATE ON moderation_log
+        BEGIN
+            SELECT RAISE(ABORT, 'moderation_log entries are never changed');
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER redactions_unchanged BEFORE UPDATE ON redactions
+        WHEN NOT (OLD.applied = 0 AND NEW.applied = 1 AND NEW.id IS OLD.id AND NEW.record_id IS OLD.record_id
+                  AND NEW.field IS OLD.field AND NEW.who IS OLD.who AND NEW.at IS OLD.at AND NEW.note IS OLD.note)
+        BEGIN
+            SELECT RAISE(ABORT, 'redactions are never changed');
+        END
         """
     )
 
@@ -728,6 +863,120 @@ class CentralDb:
         return [{"at": at, "who": who, "via": via, "format": fmt, "filters": json.loads(filters),
                  "free_text": bool(free), "records": records} for at, who, via, fmt, filters, free, records in rows]
 
+    # -- moderation and answers (issue 12, point 3) --------------------------------------------
+
+    def moderation_counts(self) -> dict[str, int]:
+        """How many free texts are in each moderation state."""
+        rows = self._reader().execute(
+            f"SELECT COALESCE(m.state, 'pending'), COUNT(*) FROM records r "
+            f"LEFT JOIN moderation m ON m.record_id = r.id WHERE {_IS_FREE_TEXT} GROUP BY 1").fetchall()
+        return {"pending": 0, "approved": 0, "rejected": 0, **dict(rows)}
+
+    def moderation_queue(self, state: str, limit: int = 200) -> list[dict]:
+        """Free texts (ideas and feedback comments) in moderation `state`. Pending ones with
+        texts flagged contact_data first (personal data should be looked at before anything
+        else), then oldest first, so nothing waits for ever behind newer ones; decided ones
+        newest decision first."""
+        order = ("flagged DESC, r.created_at, r.id" if state == "pending" else "m.at DESC, r.id")
+        rows = self._reader().execute(
+            f"{_SELECT_FREE_TEXT} WHERE {_IS_FREE_TEXT} AND COALESCE(m.state, 'pending') = ? ORDER BY {order} LIMIT ?",
+            (state, limit)).fetchall()
+        return [_free_text_row(row) for row in rows]
+
+    def free_text(self, record_id: str) -> dict:
+        """One idea or feedback comment with its moderation, answer and history (oldest first);
+        UnknownRecordError or NotFreeTextError."""
+        conn = self._reader()
+        row = conn.execute(f"{_SELECT_FREE_TEXT} WHERE r.id = ? AND {_IS_FREE_TEXT}", (record_id,)).fetchone()
+        if row is None:
+            _free_text_kind(conn, record_id)  # says why
+        found = _free_text_row(row)
+        found["history"] = [
+            {"at": at, "who": who, "action": action, **json.loads(detail or "{}")} for at, who, action, detail in
+            conn.execute("SELECT at, who, action, detail FROM moderation_log WHERE record_id = ? ORDER BY id",
+                         (record_id,))]
+        return found
+
+    def moderate(self, record_id: str, state: str, who: str, at: str, note: str | None = None) -> None:
+        """Approve or reject a free text (again, when staff change their mind), logged."""
+        action = {"approved": "approve", "rejected": "reject"}[state]
+        with self._write() as conn:
+            _free_text_kind(conn, record_id)
+            conn.execute(
+                "INSERT INTO moderation (record_id, state, who, at, note) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (record_id) DO UPDATE SET state = excluded.state, who = excluded.who, at = excluded.at, "
+                "note = excluded.note", (record_id, state, who, at, note))
+            _log_action(conn, record_id, at, who, action, {"note": note} if note else {})
+
+    def redact(self, record_id: str, text: str, who: str, at: str, note: str) -> None:
+        """Overwrite the free text of a record with `text` (staff's edit without the personal
+        data): the redaction's row first, then the record, in one transaction; the trigger of
+        m006_moderation allows nothing else. The old text is gone from the records table (the
+        WAL and free pages hold it until a checkpoint and SQLite's reuse of the pages; backups
+        made before hold it too)."""
+        with self._write() as conn:
+            kind = _free_text_kind(conn, record_id)
+            field = FREE_TEXT_FIELDS[kind]
+            payload = json.loads(conn.execute("SELECT payload FROM records WHERE id = ?", (record_id,)).fetchone()[0])
+            payload[field] = text
+            conn.execute("INSERT INTO redactions (record_id, field, who, at, note) VALUES (?, ?, ?, ?, ?)",
+                         (record_id, field, who, at, note))
+            conn.execute("UPDATE records SET payload = ? WHERE id = ?", (canonical_json(payload), record_id))
+            _log_action(conn, record_id, at, who, "redact", {"note": note})
+
+    def answer_idea(self, record_id: str, status: str, texts: dict[str, str | None], who: str, at: str) -> None:
+        """Staff's answer to an idea: its status and the text in the layers given (de, en, ls;
+        None where not given), replacing the one before; logged."""
+        with self._write() as conn:
+            if _free_text_kind(conn, record_id) != Kind.IDEA.value:
+                raise NotFreeTextError(f"record {record_id} is a feedback comment; only ideas get an answer")
+            conn.execute(
+                "INSERT INTO answers (record_id, status, answer_de, answer_en, answer_ls, who, at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET status = excluded.status, "
+                "answer_de = excluded.answer_de, answer_en = excluded.answer_en, answer_ls = excluded.answer_ls, "
+                "who = excluded.who, at = excluded.at",
+                (record_id, status, texts.get("de"), texts.get("en"), texts.get("ls"), who, at))
+            _log_action(conn, record_id, at, who, "answer",
+                        {"status": status, "layers": [layer for layer in ("de", "en", "ls") if texts.get(layer)]})
+
+    def wall_ideas(self, limit: int) -> list[dict]:
+        """Approved ideas for the kiosks' Ideenwand, newest change first (approval, answer or
+        redaction), at most `limit`: text and layer as stored (redacted where staff redacted),
+        exhibit, created_at, status ('received' without an answer), answer texts, answered_at.
+        Nothing about who wrote them."""
+        rows = self._reader().execute(
+            f"""
+            SELECT r.id, json_extract(r.payload, '$.text'), json_extract(r.payload, '$.layer'), r.exhibit_id,
+                   r.created_at, COALESCE(a.status, 'received'), a.answer_de, a.answer_en, a.answer_ls, a.at,
+                   max(m.at, COALESCE(a.at, ''),
+                       COALESCE((SELECT MAX(x.at) FROM redactions x WHERE x.record_id = r.id), '')) AS changed
+            FROM moderation m JOIN records r ON r.id = m.record_id LEFT JOIN answers a ON a.record_id = r.id
+            WHERE m.state = 'approved' AND r.kind = 'idea' AND {_IS_FREE_TEXT}
+            ORDER BY changed DESC, r.id DESC LIMIT ?
+            """, (limit,)).fetchall()
+        return [_idea_row(row) for row in rows]
+
+    def answered_ideas(self, since: str | None = None, until: str | None = None) -> list[dict]:
+        """Approved ideas made in [since, until) (UTC text prefixes of created_at), oldest
+        first, each with its status and answer as on the Ideenwand (status 'received' and no
+        answer where staff have not answered yet), plus who answered: the report's "what
+        citizens proposed in this period and what became of it"."""
+        where, params = ["m.state = 'approved'", "r.kind = 'idea'", _IS_FREE_TEXT], []
+        for clause, value in (("r.created_at >= ?", since), ("r.created_at < ?", until)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        rows = self._reader().execute(
+            f"""
+            SELECT r.id, json_extract(r.payload, '$.text'), json_extract(r.payload, '$.layer'), r.exhibit_id,
+                   r.created_at, COALESCE(a.status, 'received'), a.answer_de, a.answer_en, a.answer_ls, a.at, a.who,
+                   r.kiosk_id, r.source
+            FROM moderation m JOIN records r ON r.id = m.record_id LEFT JOIN answers a ON a.record_id = r.id
+            WHERE {' AND '.join(where)} ORDER BY r.created_at, r.id
+            """, params).fetchall()
+        return [{**_idea_row(row[:10]), "answered_by": row[10], "kiosk_id": row[11], "source": row[12]}
+                for row in rows]
+
     def handoff_votes(self, handoff_id: str) -> set[tuple[str, str]]:
         """(exhibit_id, poll_id) of every poll this hand-off voted on from a phone."""
         rows = self._reader().execute("SELECT exhibit_id, poll_id FROM phone_votes WHERE handoff_id = ?",
@@ -931,3 +1180,53 @@ def _record(row: tuple) -> Record:
     values[_FLAGS_AT] = tuple(_FLAGS[flag] for flag in json.loads(values[_FLAGS_AT]))
     source, received_at = row[len(RECORD_FIELDS):]
     return Record(*values, extra={"source": source, "received_at": received_at})
+
+# -- moderation and answers (issue 12, point 3) ------------------------------------------------
+
+_FREE_TEXT_PATH = "CASE r.kind WHEN 'idea' THEN '$.text' ELSE '$.comment' END"
+# A record staff moderate: an idea, or a feedback with a comment (a rating alone says nothing
+# that could need moderation). A payload whose text is not a string (a kiosk's bug) is left out.
+_IS_FREE_TEXT = (f"r.kind IN ('idea', 'feedback') AND json_type(r.payload, {_FREE_TEXT_PATH}) = 'text' "
+                 f"AND trim(json_extract(r.payload, {_FREE_TEXT_PATH})) <> ''")
+_SELECT_FREE_TEXT = f"""
+    SELECT r.id, r.kind, json_extract(r.payload, {_FREE_TEXT_PATH}), json_extract(r.payload, '$.layer'),
+           json_extract(r.payload, '$.rating'), r.exhibit_id, r.kiosk_id, r.source, r.created_at,
+           EXISTS (SELECT 1 FROM json_each(r.flags) WHERE value = 'contact_data') AS flagged,
+           COALESCE(m.state, 'pending'), m.who, m.at, m.note,
+           a.status, a.answer_de, a.answer_en, a.answer_ls, a.who, a.at,
+           (SELECT COUNT(*) FROM redactions x WHERE x.record_id = r.id)
+    FROM records r LEFT JOIN moderation m ON m.record_id = r.id LEFT JOIN answers a ON a.record_id = r.id"""
+_FREE_TEXT_COLUMNS = ("id", "kind", "text", "layer", "rating", "exhibit_id", "kiosk_id", "source", "created_at",
+                      "flagged", "state", "decided_by", "decided_at", "note", "status", "answer_de", "answer_en",
+                      "answer_ls", "answered_by", "answered_at", "redactions")
+
+
+def _free_text_row(row: tuple) -> dict:
+    found = dict(zip(_FREE_TEXT_COLUMNS, row))
+    found["flagged"] = bool(found["flagged"])
+    return found
+
+
+def _free_text_kind(conn: sqlite3.Connection, record_id: str) -> str:
+    """The kind of a record staff can moderate, or UnknownRecordError / NotFreeTextError."""
+    row = conn.execute(f"SELECT r.kind, {_IS_FREE_TEXT} FROM records r WHERE r.id = ?", (record_id,)).fetchone()
+    if row is None:
+        raise UnknownRecordError(f"the central has no record {record_id}")
+    if not row[1]:
+        raise NotFreeTextError(f"record {record_id} is a {row[0]} without free text; only ideas and feedback "
+                               "comments are moderated")
+    return row[0]
+
+
+def _log_action(conn: sqlite3.Connection, record_id: str, at: str, who: str, action: str, detail: dict) -> None:
+    conn.execute("INSERT INTO moderation_log (record_id, at, who, action, detail) VALUES (?, ?, ?, ?, ?)",
+                 (record_id, at, who, action, json.dumps(detail, ensure_ascii=False) if detail else None))
+
+
+def _idea_row(row: tuple) -> dict:
+    """An approved idea as wall_ideas and answered_ideas give it."""
+    record_id, text, layer, exhibit_id, created_at, status, de, en, ls, answered_at = row[:10]
+    texts = {"de": de, "en": en, "ls": ls}
+    return {"id": record_id, "text": text, "layer": layer, "exhibit_id": exhibit_id,
+            "created_at": created_at, "status": status, "answer": texts if any(texts.values()) else None,
+            "answered_at": answered_at}

@@ -39,3 +39,12 @@ class StaffExistsError(CentralError):
 
 class UnknownStaffError(CentralError):
     """A command names a staff user the central does not know."""
+
+
+class UnknownRecordError(CentralError):
+    """The dashboard names a record the central does not have."""
+
+
+class NotFreeTextError(CentralError):
+    """A moderation action on a record that is no idea and no feedback comment (or, for an
+    answer, no idea)."""

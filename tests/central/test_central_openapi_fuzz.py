@@ -26,7 +26,7 @@ def test_no_answer_is_a_server_error(tmp_path, mode):
         token = central.add_kiosk("kiosk-01")
         schema = schemathesis.openapi.from_url(central.url + "/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]
-        assert len(operations) == 3
+        assert len(operations) == 4
         cases = st.one_of(*(operation.as_strategy(generation_mode=mode) for operation in operations))
         seen = set()
 
@@ -46,4 +46,5 @@ def test_no_answer_is_a_server_error(tmp_path, mode):
         no_server_error()
         assert "Traceback" not in central.log()
     # The run reached the endpoints, not only the refusals at the door.
-    assert {path for _, path, _ in seen} == {"/api/v1/records", "/api/v1/sync-state", "/api/v1/heartbeat"}
+    assert {path for _, path, _ in seen} == {"/api/v1/records", "/api/v1/sync-state", "/api/v1/heartbeat",
+                                              "/api/v1/ideas"}
