@@ -6,6 +6,10 @@ formula-like cells are neutralised, and free text goes out only with --include-f
 Beside the kiosk's columns (kiosk_id among them) every format has the central's received_at,
 last: the central's UTC clock when the record arrived (XLSX: "Empfangen (Ortszeit)", a Berlin
 date cell like the created_at's), taken from the Record's `extra` that CentralDb.iter_records fills.
+CSV comes straight from the database instead: SQLite renders the lines, received_at among them,
+and counts the votes (CentralDb.export_lines, export_vote_counts), the same bytes as the records
+would give (tests/central/test_central_csv_lines.py), at most twice the sqlite3 shell's time for
+a million records (bench/bench_central_export.py).
 """
 
 from __future__ import annotations
@@ -79,18 +83,36 @@ def write_export(db, settings, request: ExportRequest, out: Path, protected) -> 
 
     period = period_from_days(request.since, request.until)
     selection = Selection(period, request.poll)
+    logged: list[int] = []
+
+    def log() -> None:
+        logged.append(db.log_export(utc_text(utc_now()), request.who, request.via, request.fmt, request.filters(),
+                                    request.include_free_text))
+
+    if request.fmt == "csv":
+        # Straight from the database: SQLite renders the lines and counts the votes, no Record is
+        # built per row (bench/bench_central_export.py holds this to twice the sqlite3 shell's
+        # time). The content is read beside it, needed only for the summary at the end.
+        from concurrent.futures import ThreadPoolExecutor
+
+        from kiosk.export.run import export_store
+
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-content") as pool:
+            exhibits = _Later(pool.submit(_exhibits, settings.content_root))
+            result = export_store(_Narrowed(db, request.kiosk, request.source), out, "csv", exhibits=exhibits,
+                                  selection=selection, include_free_text=request.include_free_text,
+                                  protected=protected, before_publish=log, extra_columns=(RECEIVED_AT,))
+        db.export_done(logged[0], result.records)
+        return result
     records = db.iter_records(
         since=utc_text(period.since) if period.since else None,
         until=utc_text(period.until) if period.until else None,
         poll_id=selection.poll_id, exhibit_id=selection.exhibit_id or None, kiosk_id=request.kiosk,
         source=request.source)
-    logged: list[int] = []
     result = export_records(
         records, out, request.fmt, exhibits=_exhibits(settings.content_root), selection=selection,
         include_free_text=request.include_free_text, protected=protected, extra_columns=(RECEIVED_AT,),
-        before_publish=lambda: logged.append(db.log_export(utc_text(utc_now()), request.who, request.via,
-                                                           request.fmt, request.filters(),
-                                                           request.include_free_text)))
+        before_publish=log)
     db.export_done(logged[0], result.records)
     return result
 
@@ -129,6 +151,30 @@ def cmd_export(args) -> int:
     print(f"wrote {result.records} record{'s' if result.records != 1 else ''} and {polls} poll "
           f"summar{'ies' if polls != 1 else 'y'} to {out}{also}")
     return 0
+
+
+class _Narrowed:
+    """The central's database as kiosk.export's `export_store` reads a store for CSV (its
+    `export_lines` and `vote_tallies`), narrowed to one kiosk or source when the export is."""
+
+    def __init__(self, db, kiosk_id: str | None, source: str | None):
+        self._db, self._narrowed = db, {"kiosk_id": kiosk_id, "source": source}
+
+    def export_lines(self, **selection):
+        return self._db.export_lines(**selection, **self._narrowed)
+
+    def vote_tallies(self, **selection) -> list[tuple]:
+        return self._db.export_vote_counts(**selection, **self._narrowed)
+
+
+class _Later:
+    """The exhibits once they are read: iterating waits for them (and raises what reading raised)."""
+
+    def __init__(self, future):
+        self._future = future
+
+    def __iter__(self):
+        return iter(self._future.result())
 
 
 def _exhibits(root: Path) -> list:

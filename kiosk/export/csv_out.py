@@ -166,9 +166,9 @@ def german_fields(record, include_free_text: bool, extra: tuple[str, ...] = ()) 
     return neutralise_row(fields)
 
 
-def german_line(record, include_free_text: bool) -> bytes:
+def german_line(record, include_free_text: bool, extra: tuple[str, ...] = ()) -> bytes:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\r\n", delimiter=";").writerow(german_fields(record, include_free_text))
+    csv.writer(buffer, lineterminator="\r\n", delimiter=";").writerow(german_fields(record, include_free_text, extra))
     return buffer.getvalue()[:-2].encode("utf-8")
 
 
@@ -185,12 +185,11 @@ def _german_plain(text: bytes) -> bytes:
 
 
 def write_lines(path: Path, lines, columns: tuple[str, ...], dialect: str = RFC4180) -> int:
-    """Write the header and the records of `lines` (a `Store.export_lines` stream) to `path`;
-    returns the number of records. The same bytes as `CsvExport` for the same records. The store
-    renders the kiosk's columns only: no extra columns here."""
+    """Write the header and the records of `lines` (a `Store.export_lines` stream, or the
+    central's `CentralDb.export_lines`, which renders the extra column received_at too) to
+    `path`; returns the number of records. The same bytes as `CsvExport` for the same records.
+    `lines` must render exactly `columns`: the caller checks `lines.columns`."""
     include_free_text, extra = layout(columns)
-    if extra:
-        raise ValueError(f"the store's lines have no column {', '.join(extra)}; export the records instead")
     commas = len(columns) - 1
     count = 0
     with open(path, "wb", buffering=_BUFFER) as file:
@@ -198,18 +197,19 @@ def write_lines(path: Path, lines, columns: tuple[str, ...], dialect: str = RFC4
         for texts in lines:
             if dialect == EXCEL_DE:
                 # Line by line in Python: about 1 µs a record on top of SQLite's rendering.
-                data = _CRLF.join(_german_batch(texts, lines, include_free_text, commas))
+                data = _CRLF.join(_german_batch(texts, lines, include_free_text, commas, extra))
             else:
                 data = _CRLF.join(texts)
                 if not _plain_batch(data, texts, commas):
-                    data = _CRLF.join(_render_odd(texts, lines, include_free_text, commas))
+                    data = _CRLF.join(_render_odd(texts, lines, include_free_text, commas, extra))
             file.write(data)
             file.write(_CRLF)
             count += len(texts)
     return count
 
 
-def _german_batch(texts: list[bytes], lines, include_free_text: bool, commas: int) -> list[bytes]:
+def _german_batch(texts: list[bytes], lines, include_free_text: bool, commas: int,
+                  extra: tuple[str, ...] = ()) -> list[bytes]:
     odd = [] if _plain_batch(_CRLF.join(texts), texts, commas) else _odd_lines(texts, commas)
     if not odd:
         return list(map(_german_plain, texts))
@@ -217,7 +217,7 @@ def _german_batch(texts: list[bytes], lines, include_free_text: bool, commas: in
     out = [b"" if i in skip else _german_plain(text) for i, text in enumerate(texts)]
     if odd:
         for i, record in zip(odd, lines.records(odd)):
-            out[i] = german_line(record, include_free_text)
+            out[i] = german_line(record, include_free_text, extra)
     return out
 
 
@@ -261,10 +261,11 @@ def _odd_lines(texts: list[bytes], commas: int) -> list[int]:
     return sorted(odd)
 
 
-def _render_odd(texts: list[bytes], lines, include_free_text: bool, commas: int) -> list[bytes]:
+def _render_odd(texts: list[bytes], lines, include_free_text: bool, commas: int,
+                extra: tuple[str, ...] = ()) -> list[bytes]:
     """The batch with each line that cannot be written as it is rendered from its Record."""
     odd = _odd_lines(texts, commas)
     texts = list(texts)
     for i, record in zip(odd, lines.records(odd)):
-        texts[i] = record_line(record, include_free_text, commas).encode("utf-8")
+        texts[i] = record_line(record, include_free_text, commas, extra).encode("utf-8")
     return texts

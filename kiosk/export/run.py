@@ -128,9 +128,12 @@ def export_records(records: Iterable[Record], out: Path | str, fmt: str, *, exhi
 def export_store(store, out: Path | str, fmt: str, *, exhibits: Iterable[Exhibit] = (),
                  selection: Selection = Selection(), include_free_text: bool = False,
                  xlsx_max_rows: int = EXCEL_MAX_ROWS, protected: Protected = NOTHING_PROTECTED,
-                 csv_dialect: str = DEFAULT_DIALECT, before_publish: Callable[[], None] | None = None
-                 ) -> ExportResult:
-    """As `export_records`, from `store`; the store's own files are always protected as well."""
+                 csv_dialect: str = DEFAULT_DIALECT, before_publish: Callable[[], None] | None = None,
+                 extra_columns: Iterable[str] = ()) -> ExportResult:
+    """As `export_records`, from `store`; the store's own files are always protected as well.
+
+    CSV comes from `store.export_lines` where the store has it (see `_export_store_csv`): the
+    kiosk's store, or the central's database, whose lines also render the extra columns."""
     check_dialect(csv_dialect)
     store_path = getattr(store, "path", None)
     if store_path is not None:
@@ -138,13 +141,13 @@ def export_store(store, out: Path | str, fmt: str, *, exhibits: Iterable[Exhibit
     if fmt == "csv" and hasattr(store, "export_lines"):
         return _export_store_csv(store, out, exhibits=exhibits, selection=selection,
                                  include_free_text=include_free_text, protected=protected, dialect=csv_dialect,
-                                 before_publish=before_publish)
+                                 before_publish=before_publish, extra_columns=extra_columns)
     _finals(out, fmt, protected)  # refused before the store is read
     period = selection.period
     records = store.iter_records(since=period.since, until=period.until, poll_id=selection.poll_id)
     return export_records(records, out, fmt, exhibits=exhibits, selection=selection,
                           include_free_text=include_free_text, xlsx_max_rows=xlsx_max_rows, protected=protected,
-                          csv_dialect=csv_dialect, before_publish=before_publish)
+                          csv_dialect=csv_dialect, before_publish=before_publish, extra_columns=extra_columns)
 
 
 def _finals(out: Path | str, fmt: str, protected: Protected) -> list[Path]:
@@ -157,13 +160,14 @@ def _finals(out: Path | str, fmt: str, protected: Protected) -> list[Path]:
 
 def _export_store_csv(store, out: Path | str, *, exhibits: Iterable[Exhibit], selection: Selection,
                       include_free_text: bool, protected: Protected, dialect: str = RFC4180,
-                      before_publish: Callable[[], None] | None = None) -> ExportResult:
+                      before_publish: Callable[[], None] | None = None,
+                      extra_columns: Iterable[str] = ()) -> ExportResult:
     """CSV straight from the store: SQLite renders the lines and counts the votes, the records
     are never built in Python (the export is held to twice the time of the sqlite3 shell's CSV,
     bench/bench_export.py). The same files as `export_records` gives for the same records."""
     finals = _finals(out, "csv", protected)
     out = finals[0]
-    cols = columns(include_free_text)
+    cols = columns(include_free_text, extra_columns)
     period, exhibit_id, poll_id = selection.period, selection.exhibit_id, selection.poll_id
     # The selection the other formats get: the store filters the poll as iter_records does, and
     # an empty exhibit id ("/poll") filters nothing, as in export_records.
@@ -173,7 +177,7 @@ def _export_store_csv(store, out: Path | str, *, exhibits: Iterable[Exhibit], se
                 ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-tallies") as pool:
             if tuple(lines.columns) != cols:
                 raise RuntimeError(f"the store renders the columns {lines.columns}, the export names {cols}; "
-                                   "kiosk/store/store.py and kiosk/export/columns.py must change together")
+                                   "the store's export_lines and kiosk/export/columns.py must change together")
             # Counting the votes takes SQLite about a second per million records; it runs on its
             # own connection beside the writing, limited to the records of the lines' snapshot.
             tallies = pool.submit(store.vote_tallies, upto=lines.upto, **chosen)
