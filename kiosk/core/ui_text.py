@@ -131,6 +131,27 @@ TEXTS: dict[str, Words] = {
     "keep_writing": _t("Weiter schreiben", "Keep writing", "Weiter·schreiben"),
     "keep_voting": _t("Zurück zur Umfrage", "Back to the poll", "Zurück zur Frage"),
     "write_here": _t("Hier tippen Sie Ihre Idee …", "Type your idea here …", "Hier schreiben Sie Ihre Idee …"),
+    # The Ideenwand: approved ideas of earlier visitors with the city's answers (kiosk.core.idea_wall).
+    "idea_wall": _t("Ideenwand", "Idea wall", "Ideen·wand"),
+    "idea_wall_sub": _t("Ideen aus dem StadtLABOR und was die Stadt dazu sagt",
+                        "Ideas from the StadtLABOR and what the city says about them",
+                        "Hier stehen Ideen von Menschen im Stadt·labor.\nUnd was die Stadt dazu sagt."),
+    "idea_wall_teaser": _t("Was aus den Ideen geworden ist", "What became of the ideas",
+                           "Das ist aus den Ideen geworden."),
+    "idea_wall_open": _t("Ideen ansehen", "See the ideas", "Ideen an·sehen"),
+    "idea_wall_to_wall": _t("Zur Ideenwand", "To the idea wall", "Zur Ideen·wand"),
+    "idea_wall_empty": _t("Hier erscheinen Ideen, sobald die Stadt sie beantwortet hat. Schauen Sie bald wieder "
+                          "vorbei!",
+                          "Ideas appear here once the city has answered them. Do come back soon!",
+                          "Hier stehen bald Ideen.\nDie Stadt antwortet zuerst.\nKommen Sie bald wieder."),
+    "idea_wall_answer": _t("Antwort der Stadt", "The city's answer", "Das sagt die Stadt:"),
+    "idea_wall_no_answer": _t("Die Stadt hat noch nicht geantwortet.", "The city has not answered yet.",
+                              "Die Stadt hat noch nicht geantwortet."),
+    "idea_wall_about": _t("Idee zu: {exhibit}", "Idea about: {exhibit}", "Die Idee ist zu: {exhibit}"),
+    "idea_status_received": _t("Eingegangen", "Received", "Angekommen"),
+    "idea_status_reviewing": _t("In Prüfung", "Under review", "Wird geprüft"),
+    "idea_status_done": _t("Umgesetzt", "Done", "Ist gemacht"),
+    "idea_status_not_possible": _t("Nicht möglich", "Not possible", "Geht leider nicht"),
 }
 
 LANGUAGE_LABELS = {"de": "Deutsch", "en": "English", "ls": "Leichte Sprache"}

@@ -52,6 +52,7 @@ SCREENS = {  # name -> (module in kiosk.ui.screens, class)
     "poll": ("poll", "PollScreen"),
     "feedback": ("feedback", "FeedbackScreen"),
     "idea": ("idea", "IdeaScreen"),
+    "idea_wall": ("idea_wall", "IdeaWallScreen"),
 }
 
 
@@ -394,7 +395,7 @@ class KioskApp(App):
     # --- navigation -------------------------------------------------------------------------
 
     def go(self, name: str, **kwargs) -> None:
-        if name in ("home", "events", "staff"):
+        if name in ("home", "events", "idea_wall", "staff"):
             self.record(self.visits.leave_exhibit())
         screen = self.screen(name)
         if hasattr(screen, "show"):

@@ -44,9 +44,10 @@ class PillButton(ButtonBehavior, Label):
 
 
 class QuietButton(ButtonBehavior, Label):
-    """A secondary button with an outline."""
+    """A secondary button with an outline; `fixed_width` as PillButton's."""
 
     font_role = StringProperty("body")
+    fixed_width = NumericProperty(-1)
 
 
 class Chip(ButtonBehavior, Label):
