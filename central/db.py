@@ -911,10 +911,12 @@ class CentralDb:
     def redact(self, record_id: str, text: str, who: str, at: str, note: str) -> None:
         """Overwrite the free text of a record with `text` (staff's edit without the personal
         data): the redaction's row first, then the record, in one transaction; the trigger of
-        m006_moderation allows nothing else. The old text is gone from the records table (the
-        WAL and free pages hold it until a checkpoint and SQLite's reuse of the pages; backups
-        made before hold it too)."""
+        m006_moderation allows nothing else. secure_delete makes SQLite zero the old text's
+        bytes in the page instead of leaving them in its free space, so after the next
+        checkpoint the database file holds only the new text (backups made before still hold
+        the old one)."""
         with self._write() as conn:
+            conn.execute("PRAGMA secure_delete = ON")
             kind = _free_text_kind(conn, record_id)
             field = FREE_TEXT_FIELDS[kind]
             payload = json.loads(conn.execute("SELECT payload FROM records WHERE id = ?", (record_id,)).fetchone()[0])

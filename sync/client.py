@@ -16,6 +16,10 @@ What a pass promises:
 - When the central has fewer of a store's records than the kiosk marked sent (it was restored
   from an older backup), the records after the central's contiguous seq are sent again.
 - The central's clock in every answer gives the kiosk clock's skew.
+- After the push, once per pass, the Ideenwand is pulled (`GET /api/v1/ideas`) and handed to
+  the store, which keeps it for showing offline. The pull comes last and stands alone: when it
+  fails (a portal's HTML, a 5xx, an older central without it) the kept wall stays as it was,
+  nothing is marked, and the pass still counts as a success; its failure is in `ideas_error`.
 """
 
 from __future__ import annotations
@@ -28,9 +32,13 @@ import time
 from typing import Callable
 
 from kiosk.core.clock import utc_now, utc_text
+from kiosk.core.errors import KioskError
 
 from .protocol import (
     HEARTBEAT_PATH,
+    IDEAS_PATH,
+    MAX_WALL_IDEAS,
+    MAX_WALL_TEXT,
     MAX_BATCH_BYTES,
     MAX_BATCH_RECORDS,
     RECORDS_PATH,
@@ -38,6 +46,7 @@ from .protocol import (
     BatchAnswer,
     Heartbeat,
     HeartbeatAnswer,
+    IdeasAnswer,
     NotAnAnswer,
     Outcome,
     SyncState,
@@ -55,6 +64,9 @@ BACKOFF_CAP_S = 600.0
 BATCH_RECORDS = 1000  # the most a batch may hold: fewer round trips and commits for a backlog
 # An answer is a few hundred bytes per record; anything far larger is not the central's.
 MAX_ANSWER_BYTES = 4 * 1024 * 1024
+# The Ideenwand at its fullest: every idea with its text and an answer in three layers, each at
+# the most characters, at four bytes a character in UTF-8, and room for the envelope.
+MAX_IDEAS_ANSWER_BYTES = MAX_WALL_IDEAS * 4 * MAX_WALL_TEXT * 4 + 256 * 1024
 
 
 class PassFailed(Exception):
@@ -126,9 +138,25 @@ class SyncClient:
             skew = self._heartbeat(skew)
         except PassFailed as failure:
             return self._failed(failure, started, skew)
+        skew, wall = self._pull_ideas(skew)
         self._due_at = self._monotonic() + self.interval_s
         return self._finish(started, skew, online=True, last_success_at=utc_text(started), last_error=None,
-                            failures=0, stopped=False)
+                            failures=0, stopped=False, **wall)
+
+    def _pull_ideas(self, skew: float | None) -> tuple[float | None, dict]:
+        """Fetch the Ideenwand and have the store keep it; the skew and the status fields the
+        pull changes. A failure is only noted: no record is marked, no backoff, no stop (a token
+        the central took for the push a moment ago is not refused for this), the kept wall stays."""
+        try:
+            answer, skew = self._request("GET", IDEAS_PATH, None, IdeasAnswer, max_bytes=MAX_IDEAS_ANSWER_BYTES)
+        except PassFailed as failure:
+            return skew, {"ideas_error": f"Ideenwand nicht abgeholt: {failure.words}"}
+        try:
+            self.store.replace_idea_wall([idea.model_dump(mode="json") for idea in answer.ideas],
+                                         server_time=answer.server_time)
+        except KioskError as error:  # the store's own fault (a full disk): the old wall stays
+            return skew, {"ideas_error": f"Ideenwand nicht gespeichert: {error}"}
+        return skew, {"ideas_pulled_at": utc_text(self._clock()), "ideas_error": None}
 
     def _push_all(self, skew: float | None) -> float | None:
         """Push batches until nothing is pending, then ask the central how far it is (once the
@@ -203,7 +231,8 @@ class SyncClient:
 
     # -- one request ---------------------------------------------------------------------
 
-    def _request(self, method: str, path: str, body: bytes | None, answer_model, *, sent_ids=None):
+    def _request(self, method: str, path: str, body: bytes | None, answer_model, *, sent_ids=None,
+                 max_bytes: int = MAX_ANSWER_BYTES):
         """Send one request; the answer as `answer_model` and the skew it showed, or PassFailed."""
         import requests  # the caller's session is a requests.Session; only its errors are needed
 
@@ -215,7 +244,7 @@ class SyncClient:
             response = self.session.request(method, self.base_url + path, data=body, headers=headers,
                                             timeout=self.timeouts, allow_redirects=False, stream=True)
             try:
-                content = self._read_body(response)
+                content = self._read_body(response, max_bytes)
             finally:
                 response.close()
         except requests.exceptions.ConnectTimeout:
@@ -242,7 +271,7 @@ class SyncClient:
             return answer, _skew(sent_at, received_at, answer.server_time)
         raise self._refusal(status, response.headers, content_type, content)
 
-    def _read_body(self, response) -> bytes:
+    def _read_body(self, response, max_bytes: int = MAX_ANSWER_BYTES) -> bytes:
         # A read timeout bounds each wait for bytes; this bounds the whole answer, so a portal
         # that drips a page forever cannot hold the pass (and its memory) open.
         deadline = self._monotonic() + self.timeouts[1]
@@ -250,8 +279,8 @@ class SyncClient:
         for chunk in response.iter_content(64 * 1024):
             chunks.append(chunk)
             size += len(chunk)
-            if size > MAX_ANSWER_BYTES:
-                raise PassFailed(f"Antwort der Zentrale zu groß (über {MAX_ANSWER_BYTES // 1024 // 1024} MB): "
+            if size > max_bytes:
+                raise PassFailed(f"Antwort der Zentrale zu groß (über {max_bytes // 1024 // 1024} MB): "
                                  f"kommt sie wirklich von der Zentrale?")
             if self._monotonic() > deadline:
                 raise PassFailed(f"Antwort der Zentrale kam nicht in {self.timeouts[1]:g} s vollständig an")

@@ -23,6 +23,8 @@ class SyncStatus:
     pending: int = 0                       # records not yet acknowledged
     quarantined: int = 0                   # records the central rejected, kept for staff
     passing: bool = False                  # a pass is under way right now
+    ideas_pulled_at: str | None = None     # the Ideenwand last fetched and kept (UTC text, kiosk clock)
+    ideas_error: str | None = None         # why the last pull of the Ideenwand failed; None after a good one
 
     def as_dict(self) -> dict:
         values = asdict(self)

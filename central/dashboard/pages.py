@@ -51,11 +51,11 @@ def staff_of(request: Request) -> tuple[str, bool, str] | None:
     return None if found is None else (*found, value)
 
 
-async def _form(request: Request) -> dict[str, str] | None:
+async def _form(request: Request, limit: int = MAX_FORM_BYTES) -> dict[str, str] | None:
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_FORM_BYTES:
+        if len(body) > limit:
             return None
     return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=20))
 
