@@ -20,11 +20,15 @@ Schema: only through the sqlite-utils migrations below; an applied migration is 
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import json
 import logging
+import operator
 import os
 import sqlite3
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
@@ -32,6 +36,7 @@ from typing import Iterable, Iterator, NamedTuple
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from kiosk.core.clock import local_zone
 from kiosk.core.records import FREE_TEXT_FIELDS, RECORD_FIELDS, Flag, Kind, Record
 from sync.protocol import Outcome, RejectCode, canonical_json, row_fingerprint
 
@@ -217,6 +222,34 @@ def m004_export_log(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m005_vote_tallies(db: Database) -> None:
+    # The results page (issue 12) counts votes from this table, never from the records: votes
+    # per local day (Europe/Berlin), poll, question version, kiosk, source, suspect or not and
+    # answer; the row with answer '' counts the voters (a multi-choice vote ticks several
+    # answers but is one voter). Kept up to date in each batch's transaction (_count_votes).
+    # The key's order is the page's GROUP BY (poll, version, suspect, answer), so SQLite sums
+    # a million records' tallies in one pass along the key, without sorting; day, kiosk and
+    # source filter rows on the way.
+    db.execute(
+        """
+        CREATE TABLE vote_tallies (
+            exhibit_id TEXT NOT NULL,
+            poll_id TEXT NOT NULL,
+            question_version TEXT NOT NULL,
+            suspect INTEGER NOT NULL,
+            answer TEXT NOT NULL,
+            day TEXT NOT NULL,
+            kiosk_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            votes INTEGER NOT NULL,
+            PRIMARY KEY (exhibit_id, poll_id, question_version, suspect, answer, day, kiosk_id, source)
+        ) WITHOUT ROWID
+        """
+    )
+    backfill_vote_tallies(db.conn)
 
 
 @migrations()
@@ -589,6 +622,25 @@ class CentralDb:
                  "heartbeat": json.loads(beat) if beat else None, "records": records}
                 for kiosk_id, revoked, received, skew, beat, records in rows]
 
+    def vote_results(self, *, since_day: str | None = None, until_day: str | None = None,
+                     kiosk_id: str | None = None, source: str | None = None, exhibit_id: str | None = None,
+                     poll_id: str | None = None) -> list[tuple[str, str, str, bool, str, int]]:
+        """Votes summed from vote_tallies over the selection, never counted from the records:
+        rows (exhibit_id, poll_id, question_version, suspect, answer, votes), where answer ''
+        carries the voters. Days are local dates (YYYY-MM-DD), both inclusive."""
+        where, params = [], []
+        for clause, value in (("day >= ?", since_day), ("day <= ?", until_day), ("kiosk_id = ?", kiosk_id),
+                              ("source = ?", source), ("exhibit_id = ?", exhibit_id), ("poll_id = ?", poll_id)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        rows = self._reader().execute(
+            "SELECT exhibit_id, poll_id, question_version, suspect, answer, SUM(votes) FROM vote_tallies"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " GROUP BY exhibit_id, poll_id, question_version, suspect, answer", params).fetchall()
+        return [(exhibit, poll, version, bool(suspect), answer, votes)
+                for exhibit, poll, version, suspect, answer, votes in rows]
+
     def token_owner(self, token_hash: str) -> TokenOwner | None:
         row = self._reader().execute("SELECT kiosk_id, revoked_at FROM kiosks WHERE token_hash = ?",
                                      (token_hash,)).fetchone()
@@ -643,6 +695,7 @@ class CentralDb:
             # none of the cases below needs looking at.
             inserts = [c.row + tail + (c.fingerprint,) for c in candidates]
             self._insert_records(conn, inserts)
+            _count_votes(conn, inserts)
             places: dict[str, set[int]] = {}
             for c in candidates:
                 places.setdefault(c.row[_STORE_AT], set()).add(c.row[_SEQ_AT])
@@ -678,6 +731,7 @@ class CentralDb:
                                    result.message, received_at))
             results.append(result)
         self._insert_records(conn, inserts)
+        _count_votes(conn, inserts)  # only the accepted: a duplicate is counted once, when it came first
         conn.executemany(
             "INSERT INTO rejections (kiosk_id, store_id, seq, record_id, code, message, received_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rejections)
@@ -771,8 +825,9 @@ class CentralDb:
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE kiosk_id = ? AND store_id = ?",
                                (kiosk_id, store_id)).fetchone()[0]
             placed = row[:_SEQ_AT] + (seq,) + row[_SEQ_AT + 1:]
-            conn.execute(_INSERT_RECORD.replace(" ON CONFLICT DO NOTHING", ""),
-                         placed + ("phone", placed[RECORD_FIELDS.index("created_at")], row_fingerprint(placed)))
+            stored = placed + ("phone", placed[RECORD_FIELDS.index("created_at")], row_fingerprint(placed))
+            conn.execute(_INSERT_RECORD.replace(" ON CONFLICT DO NOTHING", ""), stored)
+            _count_votes(conn, [stored])
         return True
 
     def secret(self, name: str) -> bytes:
@@ -1396,6 +1451,84 @@ def _chunks(items: list, size: int) -> Iterable[list]:
         yield items[start:start + size]
 
 
+# -- vote tallies (the results page) -----------------------------------------------------------
+
+_VOTE = Kind.VOTE.value
+_SUSPECT_TEXT = json.dumps(Flag.SUSPECT_BURST.value)  # as it stands in a record's flags text
+_TALLY_KEY = "exhibit_id, poll_id, question_version, suspect, answer, day, kiosk_id, source"
+_ADD_TALLY = (f"INSERT INTO vote_tallies ({_TALLY_KEY}, votes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+              f"ON CONFLICT ({_TALLY_KEY}) DO UPDATE SET votes = vote_tallies.votes + excluded.votes")
+_VOTE_COLUMNS = ("created_at", "exhibit_id", "poll_id", "question_version", "kiosk_id", "source", "flags", "payload")
+# A stored row (_RECORD_COLUMNS order) as _tally_votes reads it.
+_vote_of = operator.itemgetter(*(_RECORD_COLUMNS.index(name) for name in _VOTE_COLUMNS))
+_STORED_KIND_AT = _RECORD_COLUMNS.index("kind")
+_BACKFILL_SLICE = 50_000
+
+
+@functools.lru_cache(maxsize=4096)
+def _local_day(utc_hour: str) -> str:
+    """The Europe/Berlin date of a UTC hour ("2026-11-30T23"). The zone's offsets are whole
+    hours, so one conversion per hour serves all of its records."""
+    try:
+        return dt.datetime.fromisoformat(utc_hour + ":00:00+00:00").astimezone(local_zone()).date().isoformat()
+    except (ValueError, OverflowError):  # the last hour of year 9999 has no Berlin date
+        return utc_hour[:10]
+
+
+def _answers(payload: str) -> tuple[str, ...]:
+    """The answers of a vote's payload as the results count them: every non-empty string in its
+    "answers" list. The kiosk and the phone pages send nothing else; anything else counts the
+    voter only."""
+    try:
+        answers = json.loads(payload).get("answers")
+    except (ValueError, AttributeError):
+        return ()
+    return tuple(a for a in answers if isinstance(a, str) and a) if isinstance(answers, list) else ()
+
+
+def _tally_votes(votes: Iterable[tuple]) -> Counter:
+    """Votes (their _VOTE_COLUMNS) counted by vote_tallies' key: one for the voter (answer '')
+    and one for each answer. Payloads repeat (the same answer in the same layer), so each
+    distinct one is read once."""
+    tally: Counter = Counter()
+    answers_of: dict[str, tuple[str, ...]] = {}
+    for created_at, exhibit_id, poll_id, version, kiosk_id, source, flags, payload in votes:
+        answers = answers_of.get(payload)
+        if answers is None:
+            answers = answers_of[payload] = _answers(payload)
+        head = (exhibit_id or "", poll_id or "", version or "", int(_SUSPECT_TEXT in flags))
+        tail = (_local_day(created_at[:13]), kiosk_id, source)
+        tally[(*head, "", *tail)] += 1
+        for answer in answers:
+            tally[(*head, answer, *tail)] += 1
+    return tally
+
+
+def _add_tallies(conn: sqlite3.Connection, tally: Counter) -> None:
+    conn.executemany(_ADD_TALLY, [(*key, votes) for key, votes in tally.items()])
+
+
+def _count_votes(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Add the votes among `rows` (just inserted, in _RECORD_COLUMNS order) to vote_tallies, in
+    the transaction that inserted them: one upsert per tally row the batch touches, not one per
+    record (a batch of a thousand votes touches a few dozen)."""
+    votes = [_vote_of(row) for row in rows if row[_STORED_KIND_AT] == _VOTE]
+    if votes:
+        _add_tallies(conn, _tally_votes(votes))
+
+
+def backfill_vote_tallies(conn: sqlite3.Connection) -> int:
+    """Count every stored vote into vote_tallies (empty before): m005's backfill, and how the
+    results benchmark fills its table. The same counting as each batch's, a slice of votes at a
+    time, so memory stays bounded however many there are. The votes counted."""
+    cursor = conn.execute(f"SELECT {', '.join(_VOTE_COLUMNS)} FROM records WHERE kind = ?", (_VOTE,))
+    counted = 0
+    while votes := cursor.fetchmany(_BACKFILL_SLICE):
+        _add_tallies(conn, _tally_votes(votes))
+        counted += len(votes)
+    return counted
+
+
 _KINDS = {kind.value: kind for kind in Kind}
 _FLAGS = {flag.value: flag for flag in Flag}
 _PAYLOAD, _FLAGS_AT, _KIND_AT = RECORD_FIELDS.index("payload"), RECORD_FIELDS.index("flags"), RECORD_FIELDS.index("kind")
@@ -1408,6 +1541,7 @@ def _record(row: tuple) -> Record:
     values[_FLAGS_AT] = tuple(_FLAGS[flag] for flag in json.loads(values[_FLAGS_AT]))
     source, received_at = row[len(RECORD_FIELDS):]
     return Record(*values, extra={"source": source, "received_at": received_at})
+
 
 # -- moderation and answers (issue 12, point 3) ------------------------------------------------
 
