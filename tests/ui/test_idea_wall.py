@@ -90,7 +90,7 @@ def test_the_home_screen_leads_to_the_wall_and_back(wall, fresh, size):
     assert "Die Stadt hat noch nicht geantwortet." in shown  # the idea without an answer
     assert "Idee zu: Friedhof der Zukunft" in shown
     assert not screen.empty
-    fresh.screenshot("kiosk-idea-wall")
+    fresh.screenshot("kiosk-idea-wall-stored")
     fresh.tap(fresh.find(text="Übersicht", contains=True))
     assert fresh.app.root.current == "home"
 
