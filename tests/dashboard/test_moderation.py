@@ -76,6 +76,10 @@ def test_the_queue_puts_flagged_texts_first_then_the_oldest_and_only_free_text(t
     assert queue_ids(page) == [sent[name]["id"] for name in ("flagged", "old", "comment", "hostile")]
     assert page.count("⚠ Kontaktdaten?") == 1 and 'aria-current="page">Offen <span class="count">4</span>' in page
     assert "Schöne Ausstellung" in page and "4 von 5 Sternen" in page
+    # A text that may hold contact data has no quick approval in the queue: it is opened first.
+    flagged_entry = page.split('<li class="entry')[1]
+    assert "flagged" in flagged_entry.split(">")[0] and ">Freigeben<" not in flagged_entry
+    assert page.split('<li class="entry')[2].count(">Freigeben<") == 1
 
 
 def test_approve_reject_and_answer_are_logged_and_move_between_the_tabs(texts):
