@@ -25,7 +25,6 @@ from kiosk.core.content_model import PollType
 from kiosk.core.numbers import decimal, whole
 from kiosk.export.summary import CURRENT, EARLIER, SummaryBuilder
 
-from ..export import SOURCES
 from .pages import NO_STORE, _render, staff_of
 from .sessions import csrf_for
 
