@@ -402,3 +402,14 @@ def test_in_chromium_staff_filter_the_results_and_axe_finds_nothing_serious(resu
     assert shown == {f"freies-wlan/wo-noch {WLAN.question_version}": "22",
                      f"friedhof-der-zukunft/wichtig {FRIEDHOF.question_version}": "18",
                      "freies-wlan/wo-noch 0ldf4ssung000000": "6"}
+
+
+def test_without_the_content_the_votes_still_show_by_their_ids(central):
+    assert add_staff(central, "anna").returncode == 0  # this central has no exhibits to read
+    kiosk = Kiosk(central, "kiosk-01")
+    kiosk.push(kiosk.votes("freies-wlan", WLAN, [["bahnhof"], ["parks"]]))
+    with requests.Session() as session:
+        log_in(session, central, "anna")
+        shown = polls_on(page(session, central))
+    poll = shown[("freies-wlan/wo-noch", WLAN.question_version)]
+    assert poll["voters"] == 2 and poll["answers"] == {"bahnhof": (1, "50,0 %"), "parks": (1, "50,0 %")}
