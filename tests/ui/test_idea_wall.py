@@ -210,3 +210,23 @@ def test_a_whole_visit_leaves_nothing_behind(wall, fresh):
     fresh.tap(fresh.find(text="Übersicht", contains=True))
     open_wall_from_home(fresh)
     assert screen.ids.scroll.scroll_y == 1
+
+
+def test_the_thanks_for_an_idea_leads_to_the_wall(wall, fresh):
+    from .test_participation import take_part
+
+    wall(WALL)
+    take_part(fresh, "friedhof-der-zukunft", "Idee einbringen")
+    screen = fresh.app.root.get_screen("idea")
+    button = screen.ids.to_wall
+    assert button.width == 0 and button.height == 0  # nothing to catch a touch over the keyboard
+    fresh.type_keys(list("Mehr") + ["Leerzeichen"] + list("licht"))
+    fresh.tap(fresh.find(text="Absenden"))
+    fresh.wait(lambda: screen.state == "thanks", what="the idea saved")
+    fresh.settle()
+    assert fresh.visible(button) and button.height >= fresh.app.touch
+    fresh.screenshot("kiosk-idea-thanks-to-wall")
+    fresh.tap(button)
+    fresh.settle()
+    assert fresh.app.root.current == "idea_wall"
+    assert WALL[0]["text"] in fresh.screen_text()
