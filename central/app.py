@@ -29,6 +29,7 @@ from .phone.content import ContentUnavailable, PhoneContent
 from .dashboard.exports import router as exports_router
 from .dashboard.moderation import router as moderation_router
 from .dashboard.pages import router as dashboard_router
+from .dashboard.report import router as report_router
 from .dashboard.results import router as results_router
 from .docs_page import router as docs_router
 from .phone.pages import router as phone_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings, db: CentralDb | None = None) -> FastAPI:
     app.include_router(exports_router)
     app.include_router(moderation_router)
     app.include_router(results_router)
+    app.include_router(report_router)
     app.add_exception_handler(Refusal, _refusal)
     app.add_exception_handler(CentralDbError, _store_unavailable)
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -1154,6 +1154,15 @@ class CentralDb:
         finally:
             conn.close()
 
+    def participation(self, since: str, until: str) -> list[tuple[str, str, str, int]]:
+        """(UTC hour as 'YYYY-MM-DDTHH', kind, source, records) for the records created in
+        [since, until) (UTC text prefixes), for the report's participation over time: counted
+        per hour so that the caller can put each hour on its local day."""
+        return self._reader().execute(
+            "SELECT substr(created_at, 1, 13) AS hour, kind, source, COUNT(*) FROM records "
+            "WHERE created_at >= ? AND created_at < ? GROUP BY hour, kind, source ORDER BY hour",
+            (since, until)).fetchall()
+
     def side_files(self) -> list[Path]:
         return [Path(f"{self.path}{suffix}") for suffix in SIDE_FILES]
 
