@@ -230,3 +230,21 @@ def test_the_thanks_for_an_idea_leads_to_the_wall(wall, fresh):
     fresh.settle()
     assert fresh.app.root.current == "idea_wall"
     assert WALL[0]["text"] in fresh.screen_text()
+
+
+def test_high_contrast_keeps_every_status_readable(wall, fresh):
+    from kiosk.core.palette import HIGH_CONTRAST, STANDARD, TEXT_PAIRS
+
+    # The badges' colour pairs are ones the palette test holds to WCAG in both palettes.
+    for pair in (("text", "surface_alt"), ("status_text", "status_planned"), ("status_text", "status_in_progress"),
+                 ("status_text", "status_done")):
+        assert pair in TEXT_PAIRS
+    wall(WALL)
+    open_wall_from_home(fresh)
+    fresh.app.high_contrast = True
+    fresh.settle()
+    badge = cards(fresh)[2].ids.badge  # "Nicht möglich"
+    assert tuple(badge.color) == tuple(fresh.app.colors.text)
+    fresh.screenshot("kiosk-idea-wall-contrast")
+    fresh.app.high_contrast = False
+    assert STANDARD != HIGH_CONTRAST
