@@ -86,3 +86,24 @@ def after_click(driver, element, css: str, timeout: float = 15):
     element.click()
     WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(element))
     return WebDriverWait(driver, timeout).until(lambda d: d.find_element(By.CSS_SELECTOR, css))
+
+
+def downloads_into(driver, folder: Path) -> None:
+    """Let the browser save what a page hands out (an attachment) into `folder`, as a person's
+    browser saves it into their downloads."""
+    folder.mkdir(parents=True, exist_ok=True)
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+
+
+def downloaded(folder: Path, suffix: str, timeout: float = 90) -> Path:
+    """The file with `suffix` the browser finished saving into `folder` (it writes `.crdownload`
+    until it is complete)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [path for path in folder.iterdir() if path.name.endswith(suffix)]
+        if done and not any(path.name.endswith(".crdownload") for path in folder.iterdir()):
+            return done[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {suffix} saved into {folder} within {timeout:g} s: {sorted(folder.iterdir())}")

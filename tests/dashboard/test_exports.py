@@ -103,3 +103,23 @@ def test_every_export_is_in_the_log_which_only_admins_read(filled):
     admin, _ = staff_session(filled, "anna")
     page = admin.get(filled.url + "/staff/audit").text
     assert "kiosk=kiosk-01" in page and "Kommandozeile" in page and "<strong>ja</strong>" in page
+
+
+def test_an_export_downloads_in_chromium_as_staff_click_it(filled, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    from browser import after_click, chromium, downloaded, downloads_into
+
+    with chromium(1280, 800) as browser:
+        downloads_into(browser, tmp_path)
+        browser.get(filled.url + "/staff/login")
+        browser.find_element(By.ID, "user").send_keys("ben")
+        browser.find_element(By.ID, "password").send_keys("correct horse battery staple")
+        after_click(browser, browser.find_element(By.CSS_SELECTOR, "form.login button"), "h1")
+        browser.find_element(By.LINK_TEXT, "Export").click()
+        browser.find_element(By.CSS_SELECTOR, "input[name=format][value=json]").click()
+        browser.find_element(By.CSS_SELECTOR, "form.export button").click()
+        saved = downloaded(tmp_path, ".json")
+    data = json.loads(saved.read_text(encoding="utf-8"))
+    assert len(data["records"]) == 8
+    assert filled.rows("SELECT who, via, format, records FROM export_log") == [("ben", "dashboard", "json", 8)]

@@ -16,7 +16,8 @@ from pypdf import PdfReader
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
-from browser import SCREENSHOTS, after_click, chromium, full_page_screenshot, serious_violations
+from browser import (SCREENSHOTS, after_click, chromium, downloaded, downloads_into, full_page_screenshot,
+                     serious_violations)
 from central_records import push, record
 from central_server import PROJECT
 from staff_helpers import PASSWORD, add_staff, log_in
@@ -129,14 +130,14 @@ def test_without_chromium_the_pdf_says_what_to_install(monkeypatch, tmp_path):
         print_to_pdf("<p>Bericht</p>")
 
 
-def test_the_report_in_chromium_is_calm_readable_and_accessible(reported):
+def test_the_report_in_chromium_is_calm_readable_accessible_and_its_pdf_downloads(reported, tmp_path):
     central, _, _ = reported
     with chromium(1280, 800) as browser:
+        downloads_into(browser, tmp_path)
         browser.get(central.url + "/staff/login")
         browser.find_element(By.ID, "user").send_keys("anna")
         browser.find_element(By.ID, "password").send_keys(PASSWORD)
         after_click(browser, browser.find_element(By.CSS_SELECTOR, "form.login button"), "h1")
-        browser.find_element(By.LINK_TEXT, "Bericht").click()
         browser.get(central.url + "/staff/report?since=2026-11-01&until=2026-11-30")
         heading = browser.find_element(By.TAG_NAME, "h1").text
         try:
@@ -145,9 +146,13 @@ def test_the_report_in_chromium_is_calm_readable_and_accessible(reported):
             alert = None
         full_page_screenshot(browser, "dashboard-report-1280")
         problems = serious_violations(browser)
+        browser.find_element(By.LINK_TEXT, "Als PDF herunterladen").click()
+        pdf = downloaded(tmp_path, ".pdf")
         browser.get(central.url + "/staff/audit")
         audit_heading = browser.find_element(By.TAG_NAME, "h1").text
         problems += serious_violations(browser)
     assert heading == "Beteiligung vom 01.11.2026 bis 30.11.2026"
     assert alert is None  # the hostile idea's script never ran
     assert audit_heading and not problems, problems
+    assert pdf.name == "stadtlabor-bericht-2026-11-01-bis-2026-11-30.pdf"
+    assert "Beteiligung vom 01.11.2026 bis 30.11.2026" in pdf_text(pdf.read_bytes())
