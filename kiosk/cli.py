@@ -296,6 +296,10 @@ def sync_lines(status: dict) -> list[tuple[str, str]]:
     skew = status.get("clock_skew_s")
     if skew is not None:
         lines.append(("clock", clock_skew_text(float(skew))))
+    if status.get("ideas_error"):
+        lines.append(("idea wall", f"{status['ideas_error']} (the kiosk shows the last one it fetched)"))
+    elif status.get("ideas_pulled_at"):
+        lines.append(("idea wall", f"fetched {readable_time(status['ideas_pulled_at'])}"))
     return lines
 
 

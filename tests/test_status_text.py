@@ -122,6 +122,10 @@ def test_the_sync_section_shows_what_the_last_pass_saw(tmp_path, store):
      {"clock": "1,700,000,000 s behind the central (about 19,676 days: set the kiosk's clock)"}),
     ({"online": False, "stopped": True, "last_error": "Token abgelehnt (401)"},
      {"online": "STOPPED", "last error": "Token abgelehnt (401)"}),
+    ({"online": True, "ideas_pulled_at": "2026-11-30T18:05:00.000000Z"}, {"idea wall": "fetched "}),
+    ({"online": True, "ideas_pulled_at": "2026-11-30T18:05:00.000000Z",
+      "ideas_error": "Ideenwand nicht abgeholt: Fehler in der Zentrale (500)"},
+     {"idea wall": "Ideenwand nicht abgeholt: Fehler in der Zentrale (500) (the kiosk shows the last"}),
 ])
 def test_online_clock_and_stop_in_words(status, words):
     from kiosk.cli import sync_lines

@@ -59,6 +59,10 @@ def sync_words(status: SyncStatus, now: dt.datetime | None = None) -> SyncWords:
         upcoming = moment_words(status.next_attempt_at, now)
         if upcoming:
             lines.append(f"Nächster Versuch: {upcoming}")
+    if status.ideas_error:
+        lines.append(status.ideas_error)  # the wall shown stays the last one fetched
+    elif status.ideas_pulled_at:
+        lines.append(f"Ideenwand abgeholt: {moment_words(status.ideas_pulled_at, now)}")
     return SyncWords(alerts=alerts, lines=lines)
 
 

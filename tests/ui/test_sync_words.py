@@ -94,3 +94,12 @@ def test_a_pass_under_way_is_said_as_such():
 def test_passing_is_never_saved():
     assert "passing" not in SyncStatus(configured=True, passing=True).as_dict()
     assert SyncStatus.from_dict(SyncStatus(passing=True).as_dict()).passing is False
+
+
+def test_the_ideenwand_s_last_fetch_or_why_it_failed():
+    fetched = sync_words(SyncStatus(configured=True, online=True, last_success_at="2026-11-30T13:57:10.000000Z",
+                                    ideas_pulled_at="2026-11-30T13:57:10.000000Z"), NOW)
+    assert any(line.startswith("Ideenwand abgeholt: ") for line in fetched.lines) and not fetched.alerts
+    failed = sync_words(SyncStatus(configured=True, online=True, ideas_pulled_at="2026-11-30T13:57:10.000000Z",
+                                   ideas_error="Ideenwand nicht abgeholt: Fehler in der Zentrale (500)"), NOW)
+    assert "Ideenwand nicht abgeholt: Fehler in der Zentrale (500)" in failed.lines and not failed.alerts
