@@ -230,7 +230,7 @@ def dashboard_csv(config: Path, out: Path) -> float | None:
     """Seconds from the export form's POST to the last byte of the ZIP, logged in as staff."""
     import requests
 
-    subprocess.run([*CENTRAL, "add-staff", "bench", "--password-stdin", "--config", str(config)],
+    subprocess.run([*CENTRAL, "add-staff", "bench", "--password-stdin", "--replace", "--config", str(config)],
                    input=PASSWORD + "\n", capture_output=True, text=True, check=True)
     central = Central(config)
     try:
