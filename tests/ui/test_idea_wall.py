@@ -248,3 +248,18 @@ def test_high_contrast_keeps_every_status_readable(wall, fresh):
     fresh.screenshot("kiosk-idea-wall-contrast")
     fresh.app.high_contrast = False
     assert STANDARD != HIGH_CONTRAST
+
+
+def test_a_store_that_cannot_be_read_keeps_the_wall_last_shown(wall, fresh, monkeypatch):
+    from kiosk.store import StoreError
+
+    wall(WALL)
+    open_wall_from_home(fresh)
+    fresh.tap(fresh.find(text="Übersicht", contains=True))
+
+    def failing():
+        raise StoreError("disk I/O error")
+
+    monkeypatch.setattr(fresh.app.recorder.store, "idea_wall", failing)
+    screen = open_wall_from_home(fresh)
+    assert [card.idea_text for card in screen.cards] == [idea["text"] for idea in WALL]

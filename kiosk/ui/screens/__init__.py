@@ -65,13 +65,21 @@ class Services:
         """Write `draft` (None: nothing); `on_done(record_or_error)` on the Kivy thread after the commit."""
         self._app.record(draft, on_done)
 
-    def idea_wall(self) -> list[dict]:
-        """The Ideenwand as the sync last kept it ([] before the first pull or without a store).
-        A read of at most a hundred short rows on the read connection, which a write never
-        blocks (WAL): cheap enough for the moment a visitor opens the wall."""
+    def idea_wall(self) -> list[dict] | None:
+        """The Ideenwand as the sync last kept it ([] before the first pull or without a store;
+        None when the store could not be read just now). A read of at most a hundred short rows
+        on the read connection, which a write never blocks (WAL): cheap enough for the moment a
+        visitor opens the wall."""
+        from kiosk.store import StoreError
+
         recorder = self._app.recorder
         store = recorder.store if recorder is not None else None
-        return store.idea_wall() if store is not None else []
+        if store is None:
+            return []
+        try:
+            return store.idea_wall()
+        except StoreError:  # a failing disk: the store tells staff; the visitor sees the last wall
+            return None
 
     def poll_counts(self, exhibit_id: str, poll_id: str, question_version: str) -> dict:
         return self._app.recorder.poll_counts(exhibit_id, poll_id, question_version,

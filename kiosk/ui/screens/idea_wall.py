@@ -72,6 +72,8 @@ class IdeaWallScreen(KioskScreen):
     def show(self):
         """Entered (again): the wall as the store keeps it now, from the top."""
         ideas = self.services.idea_wall()
+        if ideas is None:  # the store could not be read just now: the wall as last shown
+            ideas = self._shown[0] if self._shown else []
         # The screen may not be laid out yet when it is filled: decide by the window's width.
         count = 2 if Window.width > self.fs_body * 55 else 1
         self._from_top = True
