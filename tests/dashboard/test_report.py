@@ -17,7 +17,7 @@ from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 
 from browser import (SCREENSHOTS, after_click, chromium, downloaded, downloads_into, full_page_screenshot,
-                     serious_violations)
+                     screenshot, serious_violations)
 from central_records import push, record
 from central_server import PROJECT
 from staff_helpers import PASSWORD, add_staff, log_in
@@ -144,6 +144,7 @@ def test_the_report_in_chromium_is_calm_readable_accessible_and_its_pdf_download
             alert = browser.switch_to.alert.text
         except NoAlertPresentException:
             alert = None
+        screenshot(browser, "dashboard-report-1280x800")
         full_page_screenshot(browser, "dashboard-report-1280")
         problems = serious_violations(browser)
         browser.find_element(By.LINK_TEXT, "Als PDF herunterladen").click()
