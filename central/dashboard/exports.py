@@ -24,7 +24,7 @@ from kiosk.core.errors import KioskError
 from kiosk.core.files import Protected
 
 from ..export import SOURCES, ExportRequest, write_export
-from .pages import NO_STORE, _form, _render, staff_of
+from .pages import NO_STORE, _form, _render, filter_choices, staff_of
 from .sessions import csrf_for, csrf_ok
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -35,13 +35,7 @@ _MEDIA = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 
 
 def _choices(request: Request) -> dict:
-    content = request.app.state.phone_content
-    polls = []
-    if content is not None:
-        polls = [(f"{exhibit.id}/{poll.id}", f"{exhibit.title.de}: {poll.question.de}")
-                 for exhibit in content.exhibits() for poll in exhibit.polls]
-    kiosks = [kiosk["kiosk_id"] for kiosk in request.app.state.db.fleet()]
-    return {"polls": polls, "kiosks": kiosks, "sources": SOURCES, "formats": FORMATS}
+    return {**filter_choices(request), "sources": SOURCES, "formats": FORMATS}
 
 
 @router.get("/export", response_class=HTMLResponse)

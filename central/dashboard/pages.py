@@ -42,6 +42,17 @@ def _render(request: Request, template: str, status: int = 200, **values) -> HTM
     return HTMLResponse(html, status_code=status, headers=NO_STORE)
 
 
+def filter_choices(request: Request) -> dict:
+    """The polls ("EXHIBIT/POLL", "Exhibit: question") and kiosks a filter form offers (results, export)."""
+    content = request.app.state.phone_content
+    polls = []
+    if content is not None:
+        polls = [(f"{exhibit.id}/{poll.id}", f"{exhibit.title.de}: {poll.question.de}")
+                 for exhibit in content.exhibits() for poll in exhibit.polls]
+    kiosks = [kiosk["kiosk_id"] for kiosk in request.app.state.db.fleet()]
+    return {"polls": polls, "kiosks": kiosks}
+
+
 def staff_of(request: Request) -> tuple[str, bool, str] | None:
     """(user, admin, session value) of the request's staff session, or None."""
     value = request.cookies.get(SESSION_COOKIE)

@@ -25,7 +25,7 @@ from kiosk.core.content_model import PollType
 from kiosk.core.numbers import decimal, whole
 from kiosk.export.summary import CURRENT, EARLIER, SummaryBuilder
 
-from .pages import NO_STORE, _render, staff_of
+from .pages import NO_STORE, _render, filter_choices, staff_of
 from .sessions import csrf_for
 
 router = APIRouter(prefix="/staff", include_in_schema=False)
@@ -92,22 +92,12 @@ def _day(text: str) -> dt.date | None:
         return None
 
 
-def _choices(request: Request) -> dict:
-    content = request.app.state.phone_content
-    polls = []
-    if content is not None:
-        polls = [(f"{exhibit.id}/{poll.id}", f"{exhibit.title.de}: {poll.question.de}")
-                 for exhibit in content.exhibits() for poll in exhibit.polls]
-    kiosks = [kiosk["kiosk_id"] for kiosk in request.app.state.db.fleet()]
-    return {"polls": polls, "kiosks": kiosks}
-
-
 @router.get("/results", response_class=HTMLResponse)
 async def results(request: Request):
     staff = staff_of(request)
     if staff is None:
         return RedirectResponse("/staff/login", status_code=303, headers=NO_STORE)
-    choices = _choices(request)
+    choices = filter_choices(request)
     filters, problem = _filters(request.query_params, choices)
     polls = [] if problem else await run_in_threadpool(_polls, request, filters)
     return _render(request, "results.html", 400 if problem else 200, staff=staff, bar_x=BAR_X, bar_width=BAR_WIDTH,
