@@ -85,6 +85,31 @@ def pytest_sessionfinish(session, exitstatus):
 _UI_COUNT = pytest.StashKey[int]()
 
 
+@pytest.fixture(scope="session")
+def postgres():
+    """One real PostgreSQL for the whole test session (tests/postgres_server.py), stopped and
+    removed at its end. Its folder is a fresh one in /tmp, not under pytest's (root's 0700
+    folder there is closed to the unprivileged user the server runs as)."""
+    import shutil
+    import tempfile
+
+    from postgres_server import PostgresServer
+
+    folder = Path(tempfile.mkdtemp(prefix="stadtlabor-postgres-"))
+    server = PostgresServer(folder)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres):
+    """A new, empty PostgreSQL database for one test."""
+    return postgres.new_database()
+
+
 @pytest.fixture
 def central(tmp_path):
     """The real central (`kiosk-central serve`) on a free port of 127.0.0.1, its database and
