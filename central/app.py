@@ -14,6 +14,7 @@ import threading
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from sync.protocol import MAX_BATCH_RECORDS, RECORDS_PATH
 
@@ -21,7 +22,7 @@ from . import __doc__ as central_doc
 from .answers import Refusal, error_response
 from .api import router
 from .checker import Checker
-from .config import Settings
+from .config import Settings, proxy_list
 from .db import CentralDb
 from .errors import CentralDbError
 from .gate import PushGate
@@ -83,6 +84,10 @@ def create_app(settings: Settings, db: CentralDb | None = None) -> FastAPI:
     app.add_exception_handler(Exception, _bug)
     app.add_middleware(PushGate, max_concurrent_pushes=settings.max_concurrent_pushes,
                        retry_after_s=settings.retry_after_s)
+    # Outermost: behind a reverse proxy in trusted_proxies, every part sees the visitor's address
+    # (the rate limits) and the scheme the visitor used (https: the Secure cookies). serve turns
+    # uvicorn's own proxy handling off, so this setting is the only one.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxy_list(settings.trusted_proxies))
     return app
 
 

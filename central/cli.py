@@ -40,8 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "is either committed whole or not at all.",
         epilog="Exit codes: 0 stopped, 1 the database cannot be opened or the port is taken, 2 settings error.")
     _add_config(serve)
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1; 0.0.0.0 "
-                       "for every interface, behind a TLS proxy)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, for a TLS "
+                       "proxy on this machine; 0.0.0.0 for every interface, with the proxy's address in [central] "
+                       "trusted_proxies)")
     serve.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
     serve.set_defaults(handler=cmd_serve)
 
@@ -167,8 +168,10 @@ def cmd_serve(args) -> int:
     gc.set_threshold(50_000, 20, 20)
     try:
         app = create_app(settings, db)
+        # proxy_headers off: the app honours X-Forwarded-* from [central] trusted_proxies only.
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info",
-                                               access_log=False, timeout_graceful_shutdown=10))
+                                               access_log=False, timeout_graceful_shutdown=10,
+                                               proxy_headers=False))
         print(f"kiosk-central: serving {settings.db} at http://{args.host}:{args.port} (API docs at /docs)",
               flush=True)
         # uvicorn stops gracefully on SIGTERM or SIGINT and then raises the signal again to the

@@ -8,6 +8,7 @@ Unknown keys and wrong types are errors naming the key, as in the kiosk's config
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,11 @@ class Settings:
     # How often kiosks send a heartbeat (their [sync] interval_s): the dashboard shows a kiosk
     # as stale when none came for three of these.
     heartbeat_interval_s: int = _rule(60, between=(10, 3600))
+    # The reverse proxies believed when they say, in X-Forwarded-For and X-Forwarded-Proto, whom a
+    # request came from and that it came over https: addresses or networks, comma-separated; ""
+    # believes no one. The per-address rate limits and the Secure cookies rest on it.
+    trusted_proxies: str = _rule("127.0.0.1", pattern=r"[0-9A-Fa-f.:/,\s]*",
+                                 shape="addresses or networks separated by commas, e.g. \"127.0.0.1, 10.0.0.0/24\"")
     # The file read, None when the defaults were used.
     path: Path | None = field(default=None, metadata={NOT_A_KEY: True})
 
@@ -64,6 +70,11 @@ def load_settings(path: Path | str = DEFAULT_PATH, *, must_exist: bool = False) 
         else:
             checked = check_section(SECTION, Settings, value, problems,
                                     unknown_hint=f"the keys are {', '.join(KEYS)} (docs/central.md)")
+    if "trusted_proxies" in checked:
+        try:
+            proxy_list(checked["trusted_proxies"])
+        except ValueError as problem:
+            problems.append(f"[{SECTION}] trusted_proxies: {problem}")
     if problems:
         raise SettingsError("\n".join(f"{path}: {problem}" for problem in problems))
     return _resolved(Settings(**checked), base, path.resolve())
@@ -71,3 +82,17 @@ def load_settings(path: Path | str = DEFAULT_PATH, *, must_exist: bool = False) 
 
 def _resolved(settings: Settings, base: Path, path: Path | None) -> Settings:
     return dataclasses.replace(settings, db=base / settings.db, content_root=base / settings.content_root, path=path)
+
+
+def proxy_list(text: str) -> list[str]:
+    """The addresses and networks of a `trusted_proxies` value, written out (10.0.0.7/24 as
+    10.0.0.0/24); ValueError names one that is neither."""
+    found = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            found.append(str(ipaddress.ip_network(item, strict=False) if "/" in item else ipaddress.ip_address(item)))
+        except ValueError:
+            raise ValueError(f"'{item}' is not an address or a network (e.g. 127.0.0.1, ::1, 10.0.0.0/24)") from None
+    return found

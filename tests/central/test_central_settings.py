@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from central.config import Settings, load_settings
+from central.config import Settings, load_settings, proxy_list
 from central.errors import SettingsError
 from central_server import PROJECT
 
@@ -34,6 +34,11 @@ def test_relative_paths_are_taken_from_the_files_folder(tmp_path):
     assert settings.max_concurrent_pushes == 3 and settings.path == path.resolve()
 
 
+def test_trusted_proxies_are_the_proxy_on_this_machine_unless_set():
+    assert Settings().trusted_proxies == "127.0.0.1" and proxy_list(Settings().trusted_proxies) == ["127.0.0.1"]
+    assert proxy_list("10.0.0.7/24, ::1,") == ["10.0.0.0/24", "::1"] and proxy_list("") == []
+
+
 def test_the_shipped_example_is_valid():
     settings = load_settings(PROJECT / "central" / "central.example.toml", must_exist=True)
     assert settings.db.name == "central.sqlite3" and settings.max_concurrent_pushes == Settings().max_concurrent_pushes
@@ -49,6 +54,9 @@ def test_the_shipped_example_is_valid():
     ('[central]\nmax_concurrent_pushes = 0\n', "[central] max_concurrent_pushes: must be between 1 and 1000"),
     ('[central]\nretry_after_s = 600\n', "[central] retry_after_s: must be between"),
     ('[central]\npublic_url = "stadtlabor.de"\n', "[central] public_url: must be a web address"),
+    ('[central]\ntrusted_proxies = "localhost"\n', "[central] trusted_proxies: must be addresses or networks"),
+    ('[central]\ntrusted_proxies = "127.0.0.1, 999.0.0.1"\n', "[central] trusted_proxies: '999.0.0.1' is not an"),
+    ('[central]\ntrusted_proxies = ["127.0.0.1"]\n', "[central] trusted_proxies: must be text"),
     ('[central\n', "TOML syntax error"),
 ])
 def test_wrong_settings_name_the_key(tmp_path, text, named):
