@@ -2,14 +2,15 @@
 front of a real central (issue 13, point 4).
 
 Debian's nginx runs in the foreground with a main config of the test's own (pid, logs and temp
-folders in a temporary folder) around the example, in which only the ports, the certificate paths
-and the central's port are swapped; the certificate is a self-signed one made by openssl. As
+folders in a temporary folder) around the example, in which only the ports and the paths (the
+certificate, the webroot) are swapped; the certificate is a self-signed one made by openssl. As
 root (CI) the master starts its worker as nobody, as Debian's nginx does with www-data; as a
 normal user everything runs as that user.
 
 Through https: a kiosk's push and a batch of nearly 2 MiB, the staff login's and the phone
 pages' cookies Secure, http:// sent on to https://, and the central counting the visitor's
-address (from X-Forwarded-For) in its rate limits, not the proxy's.
+address (from X-Forwarded-For) in its rate limits, not the proxy's. And the example as installed,
+inside Debian's own nginx.conf, passes `nginx -t`.
 """
 
 from __future__ import annotations
@@ -186,11 +187,13 @@ def proxied(central_with):
     # Not under pytest's tmp_path: root's 0700 folders there are closed to the worker (nobody).
     folder = Path(tempfile.mkdtemp(prefix="stadtlabor-nginx-"))
     folder.chmod(0o755)
-    nginx = Nginx(folder, central.port)
+    nginx = None
     try:
+        nginx = Nginx(folder, central.port)
         yield central, nginx.start()
     finally:
-        nginx.stop()
+        if nginx is not None:
+            nginx.stop()
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -302,6 +305,22 @@ def test_the_central_counts_the_visitors_address_not_the_proxys(proxied):
     assert answer.status_code == 401  # another visitor is not held up by the first
     access = (nginx.folder / "access.log").read_text()
     assert "127.0.0.2 " in access and "127.0.0.3 " in access
+
+
+def test_the_example_fits_debians_own_nginx_conf(tmp_path):
+    """As installed: included from the http block of Debian's /etc/nginx/nginx.conf, beside its
+    own ssl and gzip defaults (only the include, the pid and the logs' folder swapped)."""
+    debian = Path("/etc/nginx/nginx.conf").read_text(encoding="utf-8")
+    cert, key = self_signed(tmp_path)
+    site = tmp_path / "site.conf"
+    site.write_text(site_config(free_port(), free_port(), free_port(), cert, key, tmp_path), encoding="utf-8")
+    assert debian.count("include /etc/nginx/sites-enabled/*;") == 1
+    conf = (debian.replace("include /etc/nginx/sites-enabled/*;", f"include {site};")
+            .replace("/var/log/nginx/", f"{tmp_path}/").replace("/run/nginx.pid", str(tmp_path / "nginx.pid")))
+    (tmp_path / "nginx.conf").write_text(conf, encoding="utf-8")
+    done = subprocess.run([nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and "test is successful" in done.stderr, done.stderr
 
 
 @pytest.mark.parametrize("trusted, secure", [("127.0.0.1", True), ("", False), ("10.0.0.0/8", False)])
