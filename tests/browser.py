@@ -80,12 +80,27 @@ def after_click(driver, element, css: str, timeout: float = 15):
     """Click `element` (a submit button or link) and wait for the next page to show `css`; the
     element found there. A click does not always wait for the page it leads to."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
     element.click()
-    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(element))
+    WebDriverWait(driver, timeout).until(lambda _: _left_the_page(element))
     return WebDriverWait(driver, timeout).until(lambda d: d.find_element(By.CSS_SELECTOR, css))
+
+
+def _left_the_page(element) -> bool:
+    """The element belongs to a page the browser has left. Chromium says so as a stale element,
+    or, when asked in the middle of the navigation, as an inspector error about the node."""
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+
+    try:
+        element.is_enabled()
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error) or "No node with given id" in str(error):
+            return True
+        raise
+    return False
 
 
 def downloads_into(driver, folder: Path) -> None:

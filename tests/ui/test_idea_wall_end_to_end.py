@@ -38,9 +38,14 @@ def central_for_kiosk(fresh, central_with):
                                            str(central.config_path)),
                            input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
     assert added.returncode == 0, added.stderr
+    # The kiosk (and its store) is shared by the session's UI tests: what this test's passes keep
+    # in the store (the last sync status, the wall) is put back afterwards, so that a later test
+    # does not find a successful sync it never made.
+    saved_status = app.recorder.store.sync_status()
     client = SyncClient(app.recorder.store, central_url=central.url, token=token, kiosk_id=app.kiosk_config.kiosk.id,
                         interval_s=60, session=requests.Session(), app_version="test")
     yield fresh, central, client
+    app.recorder.store.save_sync_status(saved_status)
     app.recorder.store.replace_idea_wall([], server_time="2026-12-01T00:00:00.000000Z")
     app.end_visit("test")
 
