@@ -172,7 +172,7 @@ def cmd_serve(args) -> int:
         server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info",
                                                access_log=False, timeout_graceful_shutdown=10,
                                                proxy_headers=False))
-        print(f"kiosk-central: serving {settings.db} at http://{args.host}:{args.port} (API docs at /docs)",
+        print(f"kiosk-central: serving {db.shown} at http://{args.host}:{args.port} (API docs at /docs)",
               flush=True)
         # uvicorn stops gracefully on SIGTERM or SIGINT and then raises the signal again to the
         # handler it found: this one takes it, so that the database is closed (its WAL folded

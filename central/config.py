@@ -27,7 +27,9 @@ _rule = rule
 
 @dataclass(frozen=True)
 class Settings:
-    db: Path = _rule(Path("central.sqlite3"))
+    # A SQLite file (relative to this file's folder) or a postgresql:// URL: text here, a Path
+    # or the URL once resolved (_database). central/db/dialects.py says what differs.
+    db: str = _rule("central.sqlite3")
     content_root: Path = _rule(Path("."))
     public_url: str = _rule("https://stadtlabor.example.org", pattern=r"https?://[^\s/]+(/\S*)?",
                             shape="a web address starting with http:// or https://")
@@ -81,7 +83,24 @@ def load_settings(path: Path | str = DEFAULT_PATH, *, must_exist: bool = False) 
 
 
 def _resolved(settings: Settings, base: Path, path: Path | None) -> Settings:
-    return dataclasses.replace(settings, db=base / settings.db, content_root=base / settings.content_root, path=path)
+    return dataclasses.replace(settings, db=_database(settings.db, base, path),
+                               content_root=base / settings.content_root, path=path)
+
+
+DATABASE_SCHEMES = ("postgresql", "postgres")
+
+
+def _database(value, base: Path, path: Path | None) -> Path | str:
+    """[central] db: a postgresql:// URL as it is, anything else a SQLite file's path."""
+    value = str(value)
+    scheme, has_scheme, _rest = value.partition("://")
+    if not has_scheme:
+        return base / value
+    if scheme.lower() in DATABASE_SCHEMES:
+        return value
+    raise SettingsError(f"{path or DEFAULT_PATH}: [central] db: '{scheme}://' is no database the central runs on; "
+                        "give a SQLite file's path (e.g. \"central.sqlite3\") or a PostgreSQL URL "
+                        "(\"postgresql://user@host/database\")")
 
 
 def proxy_list(text: str) -> list[str]:

@@ -126,19 +126,19 @@ def cmd_export(args) -> int:
     from kiosk.export.errors import StoreNotFoundError
 
     from .config import DEFAULT_PATH, load_settings
-    from .db import CentralDb
+    from .db import CentralDb, exists, local_files, shown
 
     settings = load_settings(args.config, must_exist=args.config != DEFAULT_PATH)
     fmt = args.format or format_from_suffix(args.out)
     configs = [path for path in (args.config, settings.path) if path is not None]
-    protected = Protected(stores=[settings.db], configs=configs, content_roots=[settings.content_root],
+    protected = Protected(stores=local_files(settings.db), configs=configs, content_roots=[settings.content_root],
                           store_label="the central's database", config_label="the central's settings")
     out = check_target(args.out, protected=protected)
     if fmt == "csv":
         check_target(summary_path(out), "--out (its -summary.csv)", protected)
-    if not settings.db.exists():
+    if not exists(settings.db):
         # Exporting must never make an empty database: "nobody voted" would be read into it.
-        raise StoreNotFoundError(f"no central database at {settings.db}; check [central] db in {args.config}")
+        raise StoreNotFoundError(f"no central database at {shown(settings.db)}; check [central] db in {args.config}")
     request = ExportRequest(fmt, args.since, args.until, args.poll, args.kiosk, args.source, args.include_free_text,
                             who=f"{getpass.getuser()} (command line)", via="cli")
     db = CentralDb.open(settings.db)

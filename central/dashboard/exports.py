@@ -23,6 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from kiosk.core.errors import KioskError
 from kiosk.core.files import Protected
 
+from ..db import local_files
 from ..export import SOURCES, ExportRequest, write_export
 from .pages import NO_STORE, _form, _render, filter_choices, staff_of
 from .sessions import csrf_for, csrf_ok
@@ -95,7 +96,7 @@ def _problem(form: dict, choices: dict) -> str | None:
 def _write(request: Request, export_request: ExportRequest, folder: Path) -> Path:
     settings = request.app.state.settings
     name = f"stadtlabor-export.{export_request.fmt}"
-    protected = Protected(stores=[settings.db], configs=[p for p in (settings.path,) if p],
+    protected = Protected(stores=local_files(settings.db), configs=[p for p in (settings.path,) if p],
                           content_roots=[settings.content_root], store_label="the central's database",
                           config_label="the central's settings")
     result = write_export(request.app.state.db, settings, export_request, folder / name, protected)

@@ -1,18 +1,21 @@
 """The central's database: all of its SQL, in this one package (the central's one SQL module).
 
-SQLite by default; PostgreSQL (psycopg 3) comes behind the same class when one file is no
-longer enough, so nothing outside this module writes SQL or knows which database it is.
+SQLite (a file, the default) or PostgreSQL (a postgresql:// URL, psycopg 3): the same queries,
+written once here with `?` placeholders, and the same migrations (schema.py); where the two
+differ, dialects.py says so, in one place. Nothing outside this package writes SQL or knows
+which database runs.
 
-Durability: WAL with synchronous=FULL. A batch's answer tells the kiosk which records it may
-mark sent, and a sent record's free text is later redacted on the kiosk: an acknowledged
-record must survive a power cut of the central, so each commit waits for the disk (one fsync
-per batch of up to 1000 records, not per record). NORMAL could lose the last commits on power
-loss while the kiosks believe them delivered.
+Durability: an acknowledged record must survive a power cut of the central (the kiosk later
+redacts a sent record's free text). SQLite runs WAL with synchronous=FULL, one fsync per group
+of batches; PostgreSQL commits with its default synchronous_commit = on.
 
-Concurrency: ONE write connection, serialised by a lock in the process, and every write is a
+Concurrency on SQLite: ONE write connection, serialised by a lock in the process, every write a
 BEGIN IMMEDIATE transaction; a command in another process (add-kiosk during serve) waits on
-busy_timeout. Reads (tokens, sync state, exports) use a connection per thread, which WAL lets
-read beside the writer. So concurrent kiosks never see "database is locked".
+busy_timeout; reads use a connection per thread beside it (WAL); batches are group-committed.
+On PostgreSQL: every write is a transaction of its own on a pooled connection, in as many
+worker processes as run; exactly-once comes from the unique constraints (ON CONFLICT DO
+NOTHING), writers of one kiosk's store wait for each other on a lock in the database, and a
+transaction the database broke off (deadlock) is tried again.
 
 Schema: only through the migrations in schema.py; an applied migration is never edited (a
 central in use has run it already). The vote tallies' counting is in tallies.py, the CSV
@@ -31,31 +34,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
-from sqlite_utils import Database
-
 from kiosk.core.records import FREE_TEXT_FIELDS, RECORD_FIELDS, Flag, Kind, Record
 from sync.protocol import Outcome, RejectCode, canonical_json, row_fingerprint
 
-from ..errors import (CentralDbError, KioskExistsError, NotFreeTextError, StaffExistsError, UnknownKioskError,
+from ..errors import (KioskExistsError, NotFreeTextError, StaffExistsError, UnknownKioskError,
                       UnknownRecordError, UnknownStaffError)
-from .export_lines import ExportLines
+from . import schema
+from .dialects import APPLICATION_ID, Raced, connect_sqlite, exists, is_url, local_files, open_store, shown
+from .export_lines import ExportLines, RecordLines
 from .rows import RECORD_COLUMNS as _RECORD_COLUMNS, export_where as _export_where, read_failed as _read_failed
 from .rows import record_of as _record
-from .schema import APPLICATION_ID, migrations
+from .schema import migrations
 from .tallies import backfill_vote_tallies, count_votes as _count_votes
 
 __all__ = ["APPLICATION_ID", "Candidate", "CentralDb", "ExportLines", "KioskRow", "Progress", "Refused", "Result",
-           "TokenOwner", "backfill_vote_tallies", "migrations"]
+           "TokenOwner", "backfill_vote_tallies", "exists", "is_url", "local_files", "migrations", "shown"]
 
 log = logging.getLogger("central")
 
 # -- opening -----------------------------------------------------------------------------------
 
-BUSY_TIMEOUT_MS = 10_000
-# What the central sets, and what reading each pragma back must give.
-REQUIRED_PRAGMAS = {"journal_mode": ("wal", "wal"), "synchronous": ("FULL", 2),
-                    "busy_timeout": (str(BUSY_TIMEOUT_MS), BUSY_TIMEOUT_MS)}
-SIDE_FILES = ("-wal", "-shm", "-journal")
 # How far ahead one look for the next stored seqs goes when the contiguous seq advances.
 _ADVANCE_WINDOW = 1000
 
@@ -71,32 +69,6 @@ _INSERT_RECORDS = (f"INSERT INTO records ({', '.join(_RECORD_COLUMNS)}) VALUES "
                    + " ON CONFLICT DO NOTHING")
 _ID_AT, _STORE_AT, _SEQ_AT = (RECORD_FIELDS.index(name) for name in ("id", "store_id", "seq"))
 _SELECT_RECORD = f"SELECT {', '.join(RECORD_FIELDS)}, source, received_at FROM records"
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    # Autocommit mode: every transaction here is an explicit BEGIN IMMEDIATE ... COMMIT.
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    return conn
-
-
-def _set_pragmas(conn: sqlite3.Connection, path: Path) -> None:
-    for name, (value, _expected) in REQUIRED_PRAGMAS.items():
-        conn.execute(f"PRAGMA {name} = {value}").fetchall()
-    for name, (value, expected) in REQUIRED_PRAGMAS.items():
-        got = conn.execute(f"PRAGMA {name}").fetchone()[0]
-        if got != expected:
-            raise CentralDbError(f"{path}: SQLite did not take PRAGMA {name} = {value} (it reads back {got!r}); "
-                                 "put the database on a local disk (WAL does not work on network shares)")
-
-
-def _check_is_central(conn: sqlite3.Connection, path: Path) -> None:
-    application_id = conn.execute("PRAGMA application_id").fetchone()[0]
-    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if application_id == APPLICATION_ID or not tables:
-        return
-    raise CentralDbError(f"{path}: not the central's database (another program's, or a kiosk's store?); it was "
-                         "left as it is. Set [central] db in central.toml to the central's file, or to a new one")
 
 
 # -- what goes in ------------------------------------------------------------------------------
@@ -163,72 +135,49 @@ class TokenOwner:
 class CentralDb:
     """Open with `CentralDb.open(path)`; see the module docstring for the guarantees."""
 
-    def __init__(self, path: Path, writer: sqlite3.Connection, checkpointer: _Checkpointer | None = None):
-        self.path = path
-        self._writer = writer
-        self._write_lock = threading.Lock()
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
-        self._checkpointer = checkpointer
+    def __init__(self, store):
+        self._store = store
+        self._dialect = store.dialect
+        self.path: Path | None = store.path  # the SQLite file; None on PostgreSQL
+        self.shown: str = store.shown  # the database as messages name it (a URL without its password)
         self._group_lock = threading.Lock()  # one group of batches written at a time
         self._jobs_lock = threading.Lock()
         self._jobs: list[_Job] = []  # batches waiting to be written
+        self._free_text = _free_text_sql(store.dialect)
 
     @classmethod
-    def open(cls, path: Path | str, *, checkpoint_beside: bool = False) -> CentralDb:
-        """The central's database at `path`, made (and migrated) when needed.
+    def open(cls, target: Path | str, *, checkpoint_beside: bool = False) -> CentralDb:
+        """The central's database at `target`, made (and migrated) when needed: a SQLite file's
+        path, or a postgresql:// URL (dialects.py says what differs).
 
-        `checkpoint_beside` (the service): the WAL is folded into the database by a thread of
-        its own, not by whichever push's commit crosses SQLite's 1000 pages; that push would
-        wait for the copy and its fsync, a spike in every kiosk's latency behind it."""
-        path = Path(path)
-        if path.is_dir():
-            raise CentralDbError(f"{path} is a folder; [central] db must name a file, e.g. {path / 'central.sqlite3'}")
-        if not path.parent.is_dir():
-            raise CentralDbError(f"{path}: the folder {path.parent} does not exist; create it or change [central] db")
-        try:
-            conn = _connect(path)
-            try:
-                _check_is_central(conn, path)
-                _set_pragmas(conn, path)
-                conn.execute("PRAGMA foreign_keys = ON")
-                migrations.apply(Database(conn))
-            except BaseException:
-                conn.close()
-                raise
-        except sqlite3.DatabaseError as error:
-            raise CentralDbError(f"{path}: cannot open the central's database: {error}; check the file and "
-                                 "its folder's permissions (SQLite writes -wal and -shm files beside it)") from None
-        checkpointer = None
-        if checkpoint_beside:
-            conn.execute("PRAGMA wal_autocheckpoint = 0")
-            checkpointer = _Checkpointer(path)
-            checkpointer.start()
-        return cls(path, conn, checkpointer)
+        `checkpoint_beside` (the service, on SQLite): the WAL is folded into the database by a
+        thread of its own (dialects._Checkpointer)."""
+        store = open_store(target, checkpoint_beside=checkpoint_beside)
+        store.migrated(schema.apply)
+        return cls(store)
+
+    @property
+    def takes_several_workers(self) -> bool:
+        """Whether several processes may serve this database at once: PostgreSQL's writers
+        share nothing in Python; SQLite's one writer per process and its group commit do not."""
+        return not self._store.group_commit
 
     def close(self) -> None:
-        if self._checkpointer is not None:
-            self._checkpointer.stop()
-        with self._write_lock:
-            self._writer.close()
-        with self._readers_lock:
-            for reader in self._readers:
-                reader.close()
-            self._readers.clear()
+        self._store.close()
 
-    def _reader(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = _connect(self.path)
-            conn.execute("PRAGMA query_only = ON")
-            self._local.conn = conn
-            with self._readers_lock:
-                self._readers.append(conn)
-        return conn
+    @property
+    def takes_several_workers(self) -> bool:
+        """Several `serve` worker processes may share this database: a database server, not a
+        SQLite file, whose one writer lives in one process (serve --workers)."""
+        return self.path is None
+
+    def _reader(self):
+        """Something to run one read query on: `.execute(sql, params)` gives its rows whole."""
+        return self._store.reader()
 
     def _write(self):
-        return _WriteTransaction(self.path, self._writer, self._write_lock, self._checkpointer)
+        """A write transaction: `with self._write() as conn`, committed when the block ends."""
+        return self._store.write()
 
     # -- kiosks --------------------------------------------------------------------------------
 
@@ -266,7 +215,8 @@ class CentralDb:
             FROM kiosks k LEFT JOIN heartbeats h ON h.kiosk_id = k.kiosk_id
             ORDER BY k.kiosk_id
             """).fetchall()
-        return [KioskRow(*row) for row in rows]
+        # int(): PostgreSQL's SUM of integers is a numeric (a Decimal in Python).
+        return [KioskRow(*row[:4], int(row[4])) for row in rows]
 
     def fleet(self) -> list[dict]:
         """Every kiosk with its latest heartbeat (as the kiosk sent it, plus received_at and the
@@ -279,7 +229,7 @@ class CentralDb:
             ORDER BY k.kiosk_id
             """).fetchall()
         return [{"kiosk_id": kiosk_id, "revoked_at": revoked, "received_at": received, "clock_skew_s": skew,
-                 "heartbeat": json.loads(beat) if beat else None, "records": records}
+                 "heartbeat": json.loads(beat) if beat else None, "records": int(records)}
                 for kiosk_id, revoked, received, skew, beat, records in rows]
 
     def vote_results(self, *, since_day: str | None = None, until_day: str | None = None,
@@ -298,7 +248,7 @@ class CentralDb:
             "SELECT exhibit_id, poll_id, question_version, suspect, answer, SUM(votes) FROM vote_tallies"
             + (" WHERE " + " AND ".join(where) if where else "")
             + " GROUP BY exhibit_id, poll_id, question_version, suspect, answer", params).fetchall()
-        return [(exhibit, poll, version, bool(suspect), answer, votes)
+        return [(exhibit, poll, version, bool(suspect), answer, int(votes))
                 for exhibit, poll, version, suspect, answer, votes in rows]
 
     def token_owner(self, token_hash: str) -> TokenOwner | None:
@@ -316,7 +266,12 @@ class CentralDb:
         writer takes them all into one transaction, each still checked in turn. A commit
         (its fsync) is most of a batch's cost, so twenty kiosks pushing at once share a few
         commits instead of queueing for twenty. A failed transaction fails every batch in it
-        (nothing of any of them kept), and each kiosk pushes again."""
+        (nothing of any of them kept), and each kiosk pushes again.
+
+        Without group commit (PostgreSQL, several workers): each batch is a transaction of its
+        own, tried again when the database broke it off (a deadlock), see dialects.py."""
+        if not self._store.group_commit:
+            return self._store.retrying(lambda conn: self._store_batch_in(conn, kiosk_id, items, received_at))
         job = _Job(kiosk_id, items, received_at)
         with self._jobs_lock:
             self._jobs.append(job)
@@ -337,7 +292,7 @@ class CentralDb:
             raise job.error
         return job.answer
 
-    def _store_batch_in(self, conn: sqlite3.Connection, kiosk_id: str, items: list[Candidate | Refused],
+    def _store_batch_in(self, conn, kiosk_id: str, items: list[Candidate | Refused],
                         received_at: str) -> tuple[list[Result], list[Progress]]:
         """Store a kiosk's batch inside the transaction `conn` is in.
 
@@ -345,7 +300,13 @@ class CentralDb:
         fingerprint, earlier or in this batch), or rejected as a conflict (its id stored with
         another fingerprint; the stored one stays) or as seq_taken (its place stored under another
         id). A Refused one is rejected as it says. Every rejected one whose place is readable fills
-        that place, so the kiosk's contiguous seq can pass it."""
+        that place, so the kiosk's contiguous seq can pass it.
+
+        Writers of the same store of the same kiosk wait for each other here (a kiosk's retry
+        while its first push is still being written, on another worker): what they look up
+        below is then what is stored. Taken in a sorted order, so no two wait on each other."""
+        for store_id in sorted({store_id for store_id in map(_store_of, items) if store_id}):
+            self._dialect.lock(conn, _place_key(kiosk_id, store_id))
         candidates = [item for item in items if isinstance(item, Candidate)]
         fingerprints = self._stored_fingerprints(conn, [c.row[_ID_AT] for c in candidates])
         owners = self._stored_places(conn, kiosk_id, candidates)
@@ -404,14 +365,22 @@ class CentralDb:
         return results, progress
 
     @staticmethod
-    def _insert_records(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    def _insert_records(conn, rows: list[tuple]) -> None:
+        """Insert `rows`, every one of them new: if the unique constraint turned one away, another
+        transaction stored that id since it was looked up (on PostgreSQL, a record id two kiosks
+        share), and the transaction is tried again (dialects.Raced) to answer it as it is."""
         whole = len(rows) - len(rows) % _ROWS_PER_INSERT
+        inserted = 0
         for start in range(0, whole, _ROWS_PER_INSERT):
-            conn.execute(_INSERT_RECORDS, [value for row in rows[start:start + _ROWS_PER_INSERT] for value in row])
-        conn.executemany(_INSERT_RECORD, rows[whole:])
+            inserted += conn.execute(_INSERT_RECORDS, [value for row in rows[start:start + _ROWS_PER_INSERT]
+                                                       for value in row]).rowcount
+        if whole < len(rows):
+            inserted += conn.executemany(_INSERT_RECORD, rows[whole:]).rowcount
+        if inserted != len(rows):
+            raise Raced(f"{len(rows) - inserted} of {len(rows)} records were stored meanwhile")
 
     @staticmethod
-    def _stored_fingerprints(conn: sqlite3.Connection, ids: list[str]) -> dict[str, str]:
+    def _stored_fingerprints(conn, ids: list[str]) -> dict[str, str]:
         found: dict[str, str] = {}
         for chunk in _chunks(list(dict.fromkeys(ids)), 900):
             found.update(conn.execute(
@@ -419,7 +388,7 @@ class CentralDb:
         return found
 
     @staticmethod
-    def _stored_places(conn: sqlite3.Connection, kiosk_id: str, candidates: list[Candidate]) -> dict:
+    def _stored_places(conn, kiosk_id: str, candidates: list[Candidate]) -> dict:
         """(store_id, seq) -> id of what is stored at the places of `candidates`: one range query
         per store of the batch (a batch's seqs lie close together)."""
         wanted: dict[str, set[int]] = {}
@@ -436,7 +405,7 @@ class CentralDb:
         return owners
 
     @staticmethod
-    def _advance(conn: sqlite3.Connection, kiosk_id: str, store_id: str, added: int, filled: set[int]) -> Progress:
+    def _advance(conn, kiosk_id: str, store_id: str, added: int, filled: set[int]) -> Progress:
         """The store's progress after this batch: its count grows by `added`, and its contiguous
         seq moves on while the next place is stored or rejected (looked up a window at a time,
         never by counting the store's records)."""
@@ -447,12 +416,13 @@ class CentralDb:
         # Only a place right after the contiguous one, filled now, can move it.
         if contiguous + 1 in filled:
             while True:
+                window = (kiosk_id, store_id, contiguous, contiguous + _ADVANCE_WINDOW)
                 seqs = conn.execute(
                     """
-                    SELECT seq FROM records WHERE kiosk_id = ?1 AND store_id = ?2 AND seq > ?3 AND seq <= ?4
-                    UNION SELECT seq FROM rejections WHERE kiosk_id = ?1 AND store_id = ?2 AND seq > ?3 AND seq <= ?4
+                    SELECT seq FROM records WHERE kiosk_id = ? AND store_id = ? AND seq > ? AND seq <= ?
+                    UNION SELECT seq FROM rejections WHERE kiosk_id = ? AND store_id = ? AND seq > ? AND seq <= ?
                     ORDER BY seq
-                    """, (kiosk_id, store_id, contiguous, contiguous + _ADVANCE_WINDOW)).fetchall()
+                    """, window + window).fetchall()
                 start = contiguous
                 for (seq,) in seqs:
                     if seq != contiguous + 1:
@@ -473,7 +443,12 @@ class CentralDb:
         is replaced by the next place in its store (one per kiosk for the phone, see
         central/phone/records.py). `vote_of` (handoff_id, exhibit_id, poll_id): the vote is stored
         only when that hand-off has not voted on that poll yet; False when it had."""
-        with self._write() as conn:
+        kiosk_id, store_id = row[RECORD_FIELDS.index("kiosk_id")], row[_STORE_AT]
+
+        def store(conn) -> bool:
+            # The next place is taken by one writer at a time (several workers: a lock in the
+            # database, see dialects.py); two taps at once on one vote: phone_votes' key.
+            self._dialect.lock(conn, _place_key(kiosk_id, store_id))
             if vote_of is not None:
                 taken = conn.execute(
                     "INSERT INTO phone_votes (handoff_id, exhibit_id, poll_id, record_id, voted_at) "
@@ -481,14 +456,15 @@ class CentralDb:
                     (*vote_of, row[_ID_AT], row[RECORD_FIELDS.index("created_at")]))
                 if taken.rowcount == 0:
                     return False
-            kiosk_id, store_id = row[RECORD_FIELDS.index("kiosk_id")], row[_STORE_AT]
             seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM records WHERE kiosk_id = ? AND store_id = ?",
                                (kiosk_id, store_id)).fetchone()[0]
             placed = row[:_SEQ_AT] + (seq,) + row[_SEQ_AT + 1:]
             stored = placed + ("phone", placed[RECORD_FIELDS.index("created_at")], row_fingerprint(placed))
             conn.execute(_INSERT_RECORD.replace(" ON CONFLICT DO NOTHING", ""), stored)
             _count_votes(conn, [stored])
-        return True
+            return True
+
+        return self._store.retrying(store)
 
     def secret(self, name: str) -> bytes:
         """The central's own secret `name`: 32 random bytes, made the first time it is asked for."""
@@ -501,57 +477,57 @@ class CentralDb:
 
     def add_staff(self, user: str, password_hash: str, admin: bool, now: str, *, replace: bool = False) -> None:
         with self._write() as conn:
-            exists = conn.execute("SELECT 1 FROM staff WHERE user = ?", (user,)).fetchone()
+            exists = conn.execute("SELECT 1 FROM staff WHERE \"user\" = ?", (user,)).fetchone()
             if exists and not replace:
                 raise StaffExistsError(f"staff user '{user}' exists already; pass --replace to give them a new "
                                        "password (their sessions end), or remove-staff first")
             conn.execute(
-                "INSERT INTO staff (user, password_hash, admin, added_at) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (user) DO UPDATE SET password_hash = excluded.password_hash, admin = excluded.admin, "
+                "INSERT INTO staff (\"user\", password_hash, admin, added_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (\"user\") DO UPDATE SET password_hash = excluded.password_hash, admin = excluded.admin, "
                 "failed_logins = 0, locked_until = NULL", (user, password_hash, int(admin), now))
-            conn.execute("DELETE FROM staff_sessions WHERE user = ?", (user,))
+            conn.execute("DELETE FROM staff_sessions WHERE \"user\" = ?", (user,))
 
     def remove_staff(self, user: str) -> None:
         with self._write() as conn:
-            conn.execute("DELETE FROM staff_sessions WHERE user = ?", (user,))
-            if conn.execute("DELETE FROM staff WHERE user = ?", (user,)).rowcount == 0:
+            conn.execute("DELETE FROM staff_sessions WHERE \"user\" = ?", (user,))
+            if conn.execute("DELETE FROM staff WHERE \"user\" = ?", (user,)).rowcount == 0:
                 raise UnknownStaffError(f"no staff user '{user}' at this central; list-staff shows them")
 
     def list_staff(self) -> list[tuple[str, bool, str, str | None]]:
         """(user, admin, added_at, locked_until) for every staff user."""
-        rows = self._reader().execute("SELECT user, admin, added_at, locked_until FROM staff ORDER BY user").fetchall()
+        rows = self._reader().execute("SELECT \"user\", admin, added_at, locked_until FROM staff ORDER BY \"user\"").fetchall()
         return [(user, bool(admin), added, locked) for user, admin, added, locked in rows]
 
     def staff_login_state(self, user: str) -> tuple[str, bool, int, str | None] | None:
         """(password_hash, admin, failed_logins, locked_until) of `user`, or None."""
         row = self._reader().execute(
-            "SELECT password_hash, admin, failed_logins, locked_until FROM staff WHERE user = ?", (user,)).fetchone()
+            "SELECT password_hash, admin, failed_logins, locked_until FROM staff WHERE \"user\" = ?", (user,)).fetchone()
         return None if row is None else (row[0], bool(row[1]), row[2], row[3])
 
     def record_failed_login(self, user: str, lock_after: int, locked_until: str) -> int:
         """Count a failed login; at `lock_after` failures in a row the user is locked until
         `locked_until` (and the count starts again). The count after this failure."""
         with self._write() as conn:
-            row = conn.execute("UPDATE staff SET failed_logins = failed_logins + 1 WHERE user = ? "
+            row = conn.execute("UPDATE staff SET failed_logins = failed_logins + 1 WHERE \"user\" = ? "
                                "RETURNING failed_logins", (user,)).fetchone()
             if row is None:
                 return 0
             if row[0] >= lock_after:
-                conn.execute("UPDATE staff SET failed_logins = 0, locked_until = ? WHERE user = ?",
+                conn.execute("UPDATE staff SET failed_logins = 0, locked_until = ? WHERE \"user\" = ?",
                              (locked_until, user))
             return row[0]
 
     def start_staff_session(self, user: str, token_hash: str, now: str, expires_at: str) -> None:
         with self._write() as conn:
-            conn.execute("UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE user = ?", (user,))
+            conn.execute("UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE \"user\" = ?", (user,))
             conn.execute("DELETE FROM staff_sessions WHERE expires_at < ?", (now,))
-            conn.execute("INSERT INTO staff_sessions (token_hash, user, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            conn.execute("INSERT INTO staff_sessions (token_hash, \"user\", created_at, expires_at) VALUES (?, ?, ?, ?)",
                          (token_hash, user, now, expires_at))
 
     def staff_session(self, token_hash: str, now: str) -> tuple[str, bool] | None:
         """(user, admin) of a session that has not expired, or None."""
         row = self._reader().execute(
-            "SELECT s.user, st.admin FROM staff_sessions s JOIN staff st ON st.user = s.user "
+            "SELECT s.\"user\", st.admin FROM staff_sessions s JOIN staff st ON st.\"user\" = s.\"user\" "
             "WHERE s.token_hash = ? AND s.expires_at > ?", (token_hash, now)).fetchone()
         return None if row is None else (row[0], bool(row[1]))
 
@@ -584,7 +560,7 @@ class CentralDb:
         """How many free texts are in each moderation state."""
         rows = self._reader().execute(
             f"SELECT COALESCE(m.state, 'pending'), COUNT(*) FROM records r "
-            f"LEFT JOIN moderation m ON m.record_id = r.id WHERE {_IS_FREE_TEXT} GROUP BY 1").fetchall()
+            f"LEFT JOIN moderation m ON m.record_id = r.id WHERE {self._free_text.where} GROUP BY 1").fetchall()
         return {"pending": 0, "approved": 0, "rejected": 0, **dict(rows)}
 
     def moderation_queue(self, state: str, limit: int = 200) -> list[dict]:
@@ -594,7 +570,7 @@ class CentralDb:
         newest decision first."""
         order = ("flagged DESC, r.created_at, r.id" if state == "pending" else "m.at DESC, r.id")
         rows = self._reader().execute(
-            f"{_SELECT_FREE_TEXT} WHERE {_IS_FREE_TEXT} AND COALESCE(m.state, 'pending') = ? ORDER BY {order} LIMIT ?",
+            f"{self._free_text.select} WHERE {self._free_text.where} AND COALESCE(m.state, 'pending') = ? ORDER BY {order} LIMIT ?",
             (state, limit)).fetchall()
         return [_free_text_row(row) for row in rows]
 
@@ -602,9 +578,9 @@ class CentralDb:
         """One idea or feedback comment with its moderation, answer and history (oldest first);
         UnknownRecordError or NotFreeTextError."""
         conn = self._reader()
-        row = conn.execute(f"{_SELECT_FREE_TEXT} WHERE r.id = ? AND {_IS_FREE_TEXT}", (record_id,)).fetchone()
+        row = conn.execute(f"{self._free_text.select} WHERE r.id = ? AND {self._free_text.where}", (record_id,)).fetchone()
         if row is None:
-            _free_text_kind(conn, record_id)  # says why
+            _free_text_kind(conn, record_id, self._free_text)  # says why
         found = _free_text_row(row)
         found["history"] = [
             {"at": at, "who": who, "action": action, **json.loads(detail or "{}")} for at, who, action, detail in
@@ -616,7 +592,7 @@ class CentralDb:
         """Approve or reject a free text (again, when staff change their mind), logged."""
         action = {"approved": "approve", "rejected": "reject"}[state]
         with self._write() as conn:
-            _free_text_kind(conn, record_id)
+            _free_text_kind(conn, record_id, self._free_text)
             conn.execute(
                 "INSERT INTO moderation (record_id, state, who, at, note) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (record_id) DO UPDATE SET state = excluded.state, who = excluded.who, at = excluded.at, "
@@ -629,10 +605,11 @@ class CentralDb:
         m006_moderation allows nothing else. secure_delete makes SQLite zero the old text's
         bytes in the page instead of leaving them in its free space, so after the next
         checkpoint the database file holds only the new text (backups made before still hold
-        the old one)."""
+        the old one). On PostgreSQL the old row version stays until VACUUM removes it
+        (dialects.Postgres.before_redaction)."""
         with self._write() as conn:
-            conn.execute("PRAGMA secure_delete = ON")
-            kind = _free_text_kind(conn, record_id)
+            self._dialect.before_redaction(conn)
+            kind = _free_text_kind(conn, record_id, self._free_text)
             field = FREE_TEXT_FIELDS[kind]
             payload = json.loads(conn.execute("SELECT payload FROM records WHERE id = ?", (record_id,)).fetchone()[0])
             payload[field] = text
@@ -645,7 +622,7 @@ class CentralDb:
         """Staff's answer to an idea: its status and the text in the layers given (de, en, ls;
         None where not given), replacing the one before; logged."""
         with self._write() as conn:
-            if _free_text_kind(conn, record_id) != Kind.IDEA.value:
+            if _free_text_kind(conn, record_id, self._free_text) != Kind.IDEA.value:
                 raise NotFreeTextError(f"record {record_id} is a feedback comment; only ideas get an answer")
             conn.execute(
                 "INSERT INTO answers (record_id, status, answer_de, answer_en, answer_ls, who, at) "
@@ -663,12 +640,13 @@ class CentralDb:
         Nothing about who wrote them."""
         rows = self._reader().execute(
             f"""
-            SELECT r.id, json_extract(r.payload, '$.text'), json_extract(r.payload, '$.layer'), r.exhibit_id,
+            SELECT r.id, {self._free_text.idea_text}, {self._free_text.layer}, r.exhibit_id,
                    r.created_at, COALESCE(a.status, 'received'), a.answer_de, a.answer_en, a.answer_ls, a.at,
-                   max(m.at, COALESCE(a.at, ''),
-                       COALESCE((SELECT MAX(x.at) FROM redactions x WHERE x.record_id = r.id), '')) AS changed
+                   {self._dialect.greatest("m.at", "COALESCE(a.at, '')",
+                                           "COALESCE((SELECT MAX(x.at) FROM redactions x WHERE x.record_id = r.id), '')")}
+                       AS changed
             FROM moderation m JOIN records r ON r.id = m.record_id LEFT JOIN answers a ON a.record_id = r.id
-            WHERE m.state = 'approved' AND r.kind = 'idea' AND {_IS_FREE_TEXT}
+            WHERE m.state = 'approved' AND r.kind = 'idea' AND {self._free_text.where}
             ORDER BY changed DESC, r.id DESC LIMIT ?
             """, (limit,)).fetchall()
         return [_idea_row(row) for row in rows]
@@ -678,14 +656,14 @@ class CentralDb:
         first, each with its status and answer as on the Ideenwand (status 'received' and no
         answer where staff have not answered yet), plus who answered: the report's "what
         citizens proposed in this period and what became of it"."""
-        where, params = ["m.state = 'approved'", "r.kind = 'idea'", _IS_FREE_TEXT], []
+        where, params = ["m.state = 'approved'", "r.kind = 'idea'", self._free_text.where], []
         for clause, value in (("r.created_at >= ?", since), ("r.created_at < ?", until)):
             if value is not None:
                 where.append(clause)
                 params.append(value)
         rows = self._reader().execute(
             f"""
-            SELECT r.id, json_extract(r.payload, '$.text'), json_extract(r.payload, '$.layer'), r.exhibit_id,
+            SELECT r.id, {self._free_text.idea_text}, {self._free_text.layer}, r.exhibit_id,
                    r.created_at, COALESCE(a.status, 'received'), a.answer_de, a.answer_en, a.answer_ls, a.at, a.who,
                    r.kiosk_id, r.source
             FROM moderation m JOIN records r ON r.id = m.record_id LEFT JOIN answers a ON a.record_id = r.id
@@ -743,23 +721,24 @@ class CentralDb:
                 params.append(value)
         sql = _SELECT_RECORD + (" WHERE " + " AND ".join(where) if where else "") + \
             " ORDER BY created_at, kiosk_id, store_id, seq"
-        conn = _connect(self.path)
-        try:
-            conn.execute("PRAGMA query_only = ON")
-            conn.execute("BEGIN")  # one snapshot for the whole stream
-            for row in conn.execute(sql, params):
+        with self._store.snapshot() as conn:  # one snapshot for the whole stream
+            for row in self._store.stream(conn, sql, params):
                 yield _record(row)
-        finally:
-            conn.close()
 
     def export_lines(self, *, since: dt.datetime | str | None = None, until: dt.datetime | str | None = None,
                      poll_id: str | None = None, exhibit_id: str | None = None, kiosk_id: str | None = None,
                      source: str | None = None, include_free_text: bool = False, batch: int = 5000) -> ExportLines:
         """The selected records as raw CSV lines rendered by SQLite, for the CSV export (the kiosk's
         columns, then received_at): see `ExportLines`. The selection and the order of
-        `iter_records`, from one snapshot on a connection of its own. Close it when done."""
+        `iter_records`, from one snapshot on a connection of its own. Close it when done.
+
+        On PostgreSQL (dialects.Postgres.renders_export is False) the lines are RecordLines:
+        kiosk.export renders every record itself, the same bytes, slower."""
+        if not self._dialect.renders_export:
+            return RecordLines(self, include_free_text, _export_where(since, until, poll_id, exhibit_id, kiosk_id,
+                                                                      source), max(1, batch))
         where, params = _export_where(since, until, poll_id, exhibit_id, kiosk_id, source)
-        conn = _connect(self.path)
+        conn = connect_sqlite(self.path)
         try:
             conn.execute("PRAGMA query_only = ON")
             conn.execute("BEGIN")  # the bound below, every batch and every record looked up: one snapshot
@@ -780,13 +759,16 @@ class CentralDb:
         `kiosk.export.SummaryBuilder` does, which the caller then counts from `ExportLines.votes()`).
         `upto`: `ExportLines.upto`, only the records of that snapshot (records are only appended,
         and a redaction changes free text, never a vote). On a connection of its own, so that it
-        runs beside the writing of the lines."""
+        runs beside the writing of the lines. On PostgreSQL: one row that says all of them are
+        unusual, so the caller counts every vote in Python (RecordLines.votes())."""
+        if not self._dialect.renders_export:
+            return [("", "", "", False, "", 0, 0, 1)]
         where, params = _export_where(since, until, poll_id, exhibit_id, kiosk_id, source, prefix="r.")
         where.insert(0, "r.kind = 'vote'")
         if upto is not None:
             where.append("r.rowid <= ?")
             params.append(upto)
-        conn = _connect(self.path)
+        conn = connect_sqlite(self.path)
         try:
             conn.execute("PRAGMA query_only = ON")
 
@@ -824,7 +806,7 @@ class CentralDb:
             (since, until)).fetchall()
 
     def side_files(self) -> list[Path]:
-        return [Path(f"{self.path}{suffix}") for suffix in SIDE_FILES]
+        return self._store.side_files()
 
 
 
@@ -839,112 +821,16 @@ class _Job:
         self.error: Exception | None = None
 
 
-class _Checkpointer(threading.Thread):
-    """Folds the WAL into the database beside the pushes: PASSIVE checkpoints on a connection
-    of its own, when the WAL has grown and at least every few seconds. A passive checkpoint
-    never waits for a writer or a reader, and SQLite lets go of the GIL while it copies."""
-
-    IDLE_S = 5.0
-    WAL_FOLD_BYTES = 16 * 1024 * 1024
-
-    def __init__(self, path: Path):
-        super().__init__(name="central-checkpoint", daemon=True)
-        self._path = path
-        self._wal = f"{path}-wal"
-        self._wanted = threading.Event()
-        self._stopping = False
-
-    def poke(self) -> None:
-        """After a commit: fold the WAL in once it has grown past WAL_FOLD_BYTES. Folding after
-        every commit would add a second fsync (the database file's) to every push."""
-        try:
-            grown = os.path.getsize(self._wal) > self.WAL_FOLD_BYTES
-        except OSError:
-            grown = False
-        if grown:
-            self._wanted.set()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self._wanted.set()
-        self.join(30)
-
-    def run(self) -> None:
-        conn = _connect(self._path)
-        try:
-            while not self._stopping:
-                self._wanted.wait(self.IDLE_S)
-                self._wanted.clear()
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.Error as error:  # a busy or full disk now; the next try may do
-                    log.warning("checkpoint of %s failed: %s", self._path, error)
-            # At a clean stop, fold everything in and empty the WAL: a backup or copy of the
-            # file alone is then whole.
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-        except sqlite3.Error as error:
-            log.warning("checkpoint of %s failed: %s", self._path, error)
-        finally:
-            conn.close()
-
-
-class _WriteTransaction:
-    """The write lock and a BEGIN IMMEDIATE transaction: committed when the block ends, rolled
-    back when it raises (so a batch is all or nothing). SQLite's failures (a full disk, a file
-    made read-only) come out as CentralDbError, which the API answers with 503."""
-
-    def __init__(self, path: Path, conn: sqlite3.Connection, lock: threading.Lock,
-                 checkpointer: _Checkpointer | None = None):
-        self._path, self._conn, self._lock, self._checkpointer = path, conn, lock, checkpointer
-
-    def __enter__(self) -> sqlite3.Connection:
-        self._lock.acquire()
-        try:
-            self._conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            self._lock.release()
-            raise self._failed(error) from None
-        except BaseException:
-            self._lock.release()
-            raise
-        return self._conn
-
-    def __exit__(self, kind, error, traceback) -> None:
-        try:
-            if kind is None:
-                try:
-                    self._conn.execute("COMMIT")
-                except sqlite3.Error as failed:
-                    self._rollback()
-                    raise self._failed(failed) from None
-            else:
-                self._rollback()
-                if isinstance(error, sqlite3.Error):
-                    raise self._failed(error) from None
-        finally:
-            self._lock.release()
-        if self._checkpointer is not None:
-            self._checkpointer.poke()
-
-    def _rollback(self) -> None:
-        # After an I/O error SQLite may have rolled back already; a failing ROLLBACK must not
-        # hide the error that says what happened.
-        if self._conn.in_transaction:
-            try:
-                self._conn.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-
-    def _failed(self, error: sqlite3.Error) -> CentralDbError:
-        return CentralDbError(f"{self._path}: the central's database cannot be written ({error}); nothing of this "
-                              "change was kept. Check the free disk space and the permissions of its folder")
-
-
 def _all_different(candidates: list[Candidate]) -> bool:
     """No two of `candidates` share an id or a place."""
     rows = [c.row for c in candidates]
     return (len({row[_ID_AT] for row in rows}) == len(rows)
             and len({(row[_STORE_AT], row[_SEQ_AT]) for row in rows}) == len(rows))
+
+
+def _place_key(kiosk_id: str, store_id: str) -> str:
+    """What writers of one store of one kiosk lock (dialects.Postgres.lock)."""
+    return f"place {kiosk_id} {store_id}"
 
 
 def _store_of(item: Candidate | Refused) -> str | None:
@@ -959,19 +845,34 @@ def _chunks(items: list, size: int) -> Iterable[list]:
 
 # -- moderation and answers (issue 12, point 3) ------------------------------------------------
 
-_FREE_TEXT_PATH = "CASE r.kind WHEN 'idea' THEN '$.text' ELSE '$.comment' END"
-# A record staff moderate: an idea, or a feedback with a comment (a rating alone says nothing
-# that could need moderation). A payload whose text is not a string (a kiosk's bug) is left out.
-_IS_FREE_TEXT = (f"r.kind IN ('idea', 'feedback') AND json_type(r.payload, {_FREE_TEXT_PATH}) = 'text' "
-                 f"AND trim(json_extract(r.payload, {_FREE_TEXT_PATH})) <> ''")
-_SELECT_FREE_TEXT = f"""
-    SELECT r.id, r.kind, json_extract(r.payload, {_FREE_TEXT_PATH}), json_extract(r.payload, '$.layer'),
-           json_extract(r.payload, '$.rating'), r.exhibit_id, r.kiosk_id, r.source, r.created_at,
-           EXISTS (SELECT 1 FROM json_each(r.flags) WHERE value = 'contact_data') AS flagged,
+class _FreeTextSql(NamedTuple):
+    where: str  # a record staff moderate
+    select: str  # its row as _FREE_TEXT_COLUMNS, with its moderation and answer
+    idea_text: str
+    layer: str
+
+
+def _free_text_sql(d) -> _FreeTextSql:
+    """The free-text queries' fragments in dialect `d`'s JSON functions."""
+    def by_kind(fragment) -> str:
+        return f"CASE r.kind WHEN 'idea' THEN {fragment('text')} ELSE {fragment('comment')} END"
+
+    # A record staff moderate: an idea, or a feedback with a comment (a rating alone says
+    # nothing that could need moderation). A payload whose text is not a string (a kiosk's
+    # bug) is left out.
+    where = (f"r.kind IN ('idea', 'feedback') AND {by_kind(lambda key: d.json_is_string('r.payload', key))} "
+             f"AND trim({by_kind(lambda key: d.json_text('r.payload', key))}) <> ''")
+    select = f"""
+    SELECT r.id, r.kind, {by_kind(lambda key: d.json_text('r.payload', key))}, {d.json_text('r.payload', 'layer')},
+           {d.json_value('r.payload', 'rating')}, r.exhibit_id, r.kiosk_id, r.source, r.created_at,
+           {d.json_array_has('r.flags', "'contact_data'")} AS flagged,
            COALESCE(m.state, 'pending'), m.who, m.at, m.note,
            a.status, a.answer_de, a.answer_en, a.answer_ls, a.who, a.at,
            (SELECT COUNT(*) FROM redactions x WHERE x.record_id = r.id)
     FROM records r LEFT JOIN moderation m ON m.record_id = r.id LEFT JOIN answers a ON a.record_id = r.id"""
+    return _FreeTextSql(where, select, d.json_text("r.payload", "text"), d.json_text("r.payload", "layer"))
+
+
 _FREE_TEXT_COLUMNS = ("id", "kind", "text", "layer", "rating", "exhibit_id", "kiosk_id", "source", "created_at",
                       "flagged", "state", "decided_by", "decided_at", "note", "status", "answer_de", "answer_en",
                       "answer_ls", "answered_by", "answered_at", "redactions")
@@ -983,9 +884,9 @@ def _free_text_row(row: tuple) -> dict:
     return found
 
 
-def _free_text_kind(conn: sqlite3.Connection, record_id: str) -> str:
+def _free_text_kind(conn, record_id: str, sql: _FreeTextSql) -> str:
     """The kind of a record staff can moderate, or UnknownRecordError / NotFreeTextError."""
-    row = conn.execute(f"SELECT r.kind, {_IS_FREE_TEXT} FROM records r WHERE r.id = ?", (record_id,)).fetchone()
+    row = conn.execute(f"SELECT r.kind, {sql.where} FROM records r WHERE r.id = ?", (record_id,)).fetchone()
     if row is None:
         raise UnknownRecordError(f"the central has no record {record_id}")
     if not row[1]:
@@ -994,7 +895,7 @@ def _free_text_kind(conn: sqlite3.Connection, record_id: str) -> str:
     return row[0]
 
 
-def _log_action(conn: sqlite3.Connection, record_id: str, at: str, who: str, action: str, detail: dict) -> None:
+def _log_action(conn, record_id: str, at: str, who: str, action: str, detail: dict) -> None:
     conn.execute("INSERT INTO moderation_log (record_id, at, who, action, detail) VALUES (?, ?, ?, ?, ?)",
                  (record_id, at, who, action, json.dumps(detail, ensure_ascii=False) if detail else None))
 

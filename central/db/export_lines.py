@@ -162,3 +162,61 @@ class ExportLines:
         where = [*also, *self._where]
         return (" FROM records" if where == [] else " FROM records WHERE " + " AND ".join(where)) + _EXPORT_ORDER
 
+
+
+class RecordLines:
+    """The export's lines where the database does not render them (PostgreSQL): every line is
+    the marker '"', so kiosk.export renders each record itself from `records(positions)`, the
+    same bytes as the record path (it is the record path). One snapshot (CentralDb.iter_records);
+    the votes among the records are kept on the way for `votes()`, which export_store reads
+    after the lines (export_vote_counts says every vote is to be counted in Python)."""
+
+    upto = None
+
+    def __init__(self, db, include_free_text: bool, selection: tuple[list[str], list], batch: int):
+        from kiosk.core.records import EXPORT_COLUMNS, EXPORT_FREE_TEXT_COLUMN, RECEIVED_AT
+
+        self.columns = EXPORT_COLUMNS + ((EXPORT_FREE_TEXT_COLUMN,) if include_free_text else ()) + (RECEIVED_AT,)
+        self._db, self._batch = db, batch
+        self._chosen = _chosen(*selection)
+        self._stream = None
+        self._last: list[Record] = []
+        self._votes: list[Record] = []
+
+    def __iter__(self) -> Iterator[list[bytes]]:
+        from itertools import islice
+
+        from kiosk.core.records import Kind
+
+        self._stream = self._db.iter_records(**self._chosen)
+        self._votes = []
+        while batch := list(islice(self._stream, self._batch)):
+            self._last = batch
+            self._votes.extend(record for record in batch if record.kind is Kind.VOTE)
+            yield [b'"'] * len(batch)
+
+    def records(self, positions: Iterable[int]) -> list[Record]:
+        return [self._last[i] for i in positions]
+
+    def votes(self) -> Iterator[Record]:
+        if self._stream is None:
+            for _batch in self:
+                pass
+        return iter(self._votes)
+
+    def close(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+
+    def __enter__(self) -> RecordLines:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _chosen(where: list[str], params: list) -> dict:
+    """export_where's clauses back as iter_records' keywords."""
+    names = {"created_at >= ?": "since", "created_at < ?": "until", "poll_id = ?": "poll_id",
+             "exhibit_id = ?": "exhibit_id", "kiosk_id = ?": "kiosk_id", "source = ?": "source"}
+    return {names[clause]: value for clause, value in zip(where, params)}

@@ -1,28 +1,106 @@
-"""The central's schema: only through these migrations; an applied migration is never edited
-(a central in use has run it already); every change is a new `m00N_...` function after them."""
+"""The central's schema: only through these migrations, the same on SQLite and PostgreSQL.
+
+An applied migration is never edited in what it makes (a central in use has run it already);
+every change is a new `m00N_...` function after them. Each takes a `Schema`: `execute` runs
+SQLite-style DDL, which the dialect turns into its own (dialects.py), and the few statements
+the two write differently (triggers, the header mark) come from the dialect by name.
+
+The migration runner is ours (it was sqlite-utils' Migrations): it runs on both databases, and
+on SQLite it reads and writes sqlite-utils' `_sqlite_migrations` rows of the set
+"stadtlabor_central", so a central migrated before runs nothing twice. Each migration runs in a
+write transaction with its record of having run; concurrent starts (several workers, a command
+beside serve) wait for each other's transaction (SQLite: BEGIN IMMEDIATE; PostgreSQL: an
+advisory lock) and then find it done.
+"""
 
 from __future__ import annotations
 
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from typing import Callable, Iterable
 
+from .dialects import APPLICATION_ID, MIGRATION_SET, now_text
 from .tallies import backfill_vote_tallies
 
-migrations = Migrations("stadtlabor_central")
+__all__ = ["APPLICATION_ID", "MIGRATIONS", "Schema", "apply", "applied", "migrations"]
 
-# "SLCS" (StadtLABOR central store) in the header: the file is recognised as the central's.
-APPLICATION_ID = 0x534C4353
-
+MIGRATIONS: list[Callable] = []
 
 
-@migrations()
-def m001_initial(db: Database) -> None:
+def migration(fn: Callable) -> Callable:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+class Schema:
+    """What a migration sees: the connection of its transaction and the dialect."""
+
+    def __init__(self, conn, dialect):
+        self.conn, self.dialect = conn, dialect
+
+    def execute(self, ddl: str) -> None:
+        self.conn.execute(self.dialect.ddl(ddl))
+
+    def run(self, statements: Iterable[str]) -> None:
+        for statement in statements:
+            self.conn.execute(statement)
+
+    def refuse(self, name: str, event: str, table: str, message: str) -> None:
+        """A trigger that refuses every `event` (DELETE or UPDATE) on `table` with `message`."""
+        self.run(self.dialect.refuse(name, event, table, message))
+
+
+def _ensure_table(conn, dialect) -> None:
+    # sqlite-utils made this table (id, migration_set, name, applied_at) on the centrals that
+    # ran its Migrations; IF NOT EXISTS leaves theirs as it is.
+    conn.execute(dialect.ddl(
+        f"CREATE TABLE IF NOT EXISTS {dialect.migrations_table} (id INTEGER PRIMARY KEY, migration_set TEXT, "
+        "name TEXT, applied_at TEXT)"))
+    conn.execute(f"CREATE UNIQUE INDEX IF NOT EXISTS {dialect.migrations_table}_set_name "
+                 f"ON {dialect.migrations_table} (migration_set, name)")
+
+
+def applied(conn, dialect) -> list[str]:
+    return [row[0] for row in conn.execute(
+        f"SELECT name FROM {dialect.migrations_table} WHERE migration_set = ? ORDER BY id", (MIGRATION_SET,))]
+
+
+def apply(store, *, stop_before: str | None = None) -> None:
+    """Run the migrations `store`'s database has not run, each in a write transaction of its
+    own with its record; stop before the one named `stop_before` (tests of a central from
+    before it)."""
+    dialect = store.dialect
+    with store.write() as conn:
+        dialect.lock(conn, "central migrations")
+        _ensure_table(conn, dialect)
+        done = set(applied(conn, dialect))
+    if stop_before is not None and stop_before in done:
+        raise ValueError(f"cannot stop before {stop_before}: it ran already")
+    for fn in MIGRATIONS:
+        if fn.__name__ == stop_before:
+            return
+        if fn.__name__ in done:
+            continue
+        with store.write() as conn:
+            dialect.lock(conn, "central migrations")
+            if fn.__name__ in applied(conn, dialect):  # another process ran it meanwhile
+                continue
+            fn(Schema(conn, dialect))
+            conn.execute(f"INSERT INTO {dialect.migrations_table} (migration_set, name, applied_at) "
+                         "VALUES (?, ?, ?)", (MIGRATION_SET, fn.__name__, now_text()))
+
+
+# The migrations' names in order (tests compare them with a central's record).
+migrations = MIGRATIONS
+
+
+@migration
+def m001_initial(s: Schema) -> None:
     # The record's fields as the kiosk's store keeps them (payload and flags as JSON text),
     # written out rather than built from RECORD_FIELDS: this migration must stay as it ran even
     # when the record's shape grows (a new field is a new migration; a test compares the two).
     # (kiosk_id, store_id, seq) and not (store_id, seq) is unique: kiosks cloned from one
     # SD-card image share a store_id until their stores are remade.
-    db.execute(
+    s.run(s.dialect.helpers())  # PostgreSQL's central_jsonb() and central_refuse() (dialects.py)
+    s.execute(
         """
         CREATE TABLE records (
             id TEXT NOT NULL,
@@ -47,12 +125,12 @@ def m001_initial(db: Database) -> None:
         )
         """
     )
-    db.execute("CREATE INDEX records_created ON records (created_at)")
-    db.execute("CREATE INDEX records_poll ON records (poll_id, question_version)")
+    s.execute("CREATE INDEX records_created ON records (created_at)")
+    s.execute("CREATE INDEX records_poll ON records (poll_id, question_version)")
     # A record that was refused still fills its place in the kiosk's sequence: the kiosk
     # quarantines it and never sends it again, so without this the central's contiguous seq
     # would stop at it for ever.
-    db.execute(
+    s.execute(
         """
         CREATE TABLE rejections (
             kiosk_id TEXT NOT NULL,
@@ -67,7 +145,7 @@ def m001_initial(db: Database) -> None:
         """
     )
     # Kept up to date inside each batch's transaction, so that no request counts the records.
-    db.execute(
+    s.execute(
         """
         CREATE TABLE progress (
             kiosk_id TEXT NOT NULL,
@@ -78,7 +156,7 @@ def m001_initial(db: Database) -> None:
         ) WITHOUT ROWID
         """
     )
-    db.execute(
+    s.execute(
         """
         CREATE TABLE kiosks (
             kiosk_id TEXT PRIMARY KEY,
@@ -89,7 +167,7 @@ def m001_initial(db: Database) -> None:
         )
         """
     )
-    db.execute(
+    s.execute(
         """
         CREATE TABLE heartbeats (
             kiosk_id TEXT PRIMARY KEY,
@@ -102,30 +180,16 @@ def m001_initial(db: Database) -> None:
     )
     # What citizens said is evidence: the database itself refuses to change or delete it. A
     # later redaction of free text at the central comes as a migration that says so.
-    db.execute(
-        """
-        CREATE TRIGGER records_never_deleted BEFORE DELETE ON records
-        BEGIN
-            SELECT RAISE(ABORT, 'records are never deleted');
-        END
-        """
-    )
-    db.execute(
-        """
-        CREATE TRIGGER records_immutable BEFORE UPDATE ON records
-        BEGIN
-            SELECT RAISE(ABORT, 'records are immutable');
-        END
-        """
-    )
-    db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    s.refuse("records_never_deleted", "DELETE", "records", "records are never deleted")
+    s.refuse("records_immutable", "UPDATE", "records", "records are immutable")
+    s.run(s.dialect.mark_central())
 
 
-@migrations()
-def m002_phone_votes(db: Database) -> None:
+@migration
+def m002_phone_votes(s: Schema) -> None:
     # One vote per poll per hand-off from the phone pages (issue 11): the key is taken in the
     # same transaction as the vote's record, so two taps at once store one vote.
-    db.execute(
+    s.execute(
         """
         CREATE TABLE phone_votes (
             handoff_id TEXT NOT NULL,
@@ -138,17 +202,17 @@ def m002_phone_votes(db: Database) -> None:
         """
     )
     # Secrets the central makes for itself (the phone forms' CSRF key), shared by every worker.
-    db.execute("CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    s.execute("CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
 
-@migrations()
-def m003_staff(db: Database) -> None:
+@migration
+def m003_staff(s: Schema) -> None:
     # Staff accounts for the dashboard (issue 12): a scrypt hash per user (central/passwords.py),
     # failed logins counted towards a lockout; sessions kept as the hash of their cookie.
-    db.execute(
+    s.execute(
         """
         CREATE TABLE staff (
-            user TEXT PRIMARY KEY,
+            "user" TEXT PRIMARY KEY,
             password_hash TEXT NOT NULL,
             admin INTEGER NOT NULL DEFAULT 0,
             added_at TEXT NOT NULL,
@@ -157,11 +221,11 @@ def m003_staff(db: Database) -> None:
         )
         """
     )
-    db.execute(
+    s.execute(
         """
         CREATE TABLE staff_sessions (
             token_hash TEXT PRIMARY KEY,
-            user TEXT NOT NULL REFERENCES staff (user) ON DELETE CASCADE,
+            "user" TEXT NOT NULL REFERENCES staff ("user") ON DELETE CASCADE,
             created_at TEXT NOT NULL,
             expires_at TEXT NOT NULL
         )
@@ -169,11 +233,11 @@ def m003_staff(db: Database) -> None:
     )
 
 
-@migrations()
-def m004_export_log(db: Database) -> None:
+@migration
+def m004_export_log(s: Schema) -> None:
     # Every export of records, from the dashboard or the command line (issue 12): who, when,
     # what and with which filters; administrators read it on the dashboard.
-    db.execute(
+    s.execute(
         """
         CREATE TABLE export_log (
             id INTEGER PRIMARY KEY,
@@ -189,8 +253,8 @@ def m004_export_log(db: Database) -> None:
     )
 
 
-@migrations()
-def m005_vote_tallies(db: Database) -> None:
+@migration
+def m005_vote_tallies(s: Schema) -> None:
     # The results page (issue 12) counts votes from this table, never from the records: votes
     # per local day (Europe/Berlin), poll, question version, kiosk, source, suspect or not and
     # answer; the row with answer '' counts the voters (a multi-choice vote ticks several
@@ -198,7 +262,7 @@ def m005_vote_tallies(db: Database) -> None:
     # The key's order is the page's GROUP BY (poll, version, suspect, answer), so SQLite sums
     # a million records' tallies in one pass along the key, without sorting; day, kiosk and
     # source filter rows on the way.
-    db.execute(
+    s.execute(
         """
         CREATE TABLE vote_tallies (
             exhibit_id TEXT NOT NULL,
@@ -214,11 +278,11 @@ def m005_vote_tallies(db: Database) -> None:
         ) WITHOUT ROWID
         """
     )
-    backfill_vote_tallies(db.conn)
+    backfill_vote_tallies(s.conn)
 
 
-@migrations()
-def m006_moderation(db: Database) -> None:
+@migration
+def m006_moderation(s: Schema) -> None:
     """Moderation of free text, staff's answers to ideas, and redaction (issue 12, point 3).
 
     `moderation` and `answers` hold the current state per record; `moderation_log` keeps every
@@ -235,7 +299,7 @@ def m006_moderation(db: Database) -> None:
     record again still finds a duplicate, not a conflict; a SHA-256 over the whole record with
     its random ids gives nothing of the old text back.
     """
-    db.execute(
+    s.execute(
         """
         CREATE TABLE moderation (
             record_id TEXT PRIMARY KEY REFERENCES records (id),
@@ -246,8 +310,8 @@ def m006_moderation(db: Database) -> None:
         ) WITHOUT ROWID
         """
     )
-    db.execute("CREATE INDEX moderation_state ON moderation (state, at)")
-    db.execute(
+    s.execute("CREATE INDEX moderation_state ON moderation (state, at)")
+    s.execute(
         """
         CREATE TABLE answers (
             record_id TEXT PRIMARY KEY REFERENCES records (id),
@@ -260,7 +324,7 @@ def m006_moderation(db: Database) -> None:
         ) WITHOUT ROWID
         """
     )
-    db.execute(
+    s.execute(
         """
         CREATE TABLE moderation_log (
             id INTEGER PRIMARY KEY,
@@ -272,8 +336,8 @@ def m006_moderation(db: Database) -> None:
         )
         """
     )
-    db.execute("CREATE INDEX moderation_log_record ON moderation_log (record_id, id)")
-    db.execute(
+    s.execute("CREATE INDEX moderation_log_record ON moderation_log (record_id, id)")
+    s.execute(
         """
         CREATE TABLE redactions (
             id INTEGER PRIMARY KEY,
@@ -286,68 +350,14 @@ def m006_moderation(db: Database) -> None:
         )
         """
     )
-    db.execute("CREATE INDEX redactions_waiting ON redactions (record_id) WHERE applied = 0")
+    s.execute("CREATE INDEX redactions_waiting ON redactions (record_id) WHERE applied = 0")
     # The queue reads ideas and feedback among a million votes and views.
-    db.execute("CREATE INDEX records_free_text ON records (created_at) WHERE kind IN ('idea', 'feedback')")
-    db.execute("DROP TRIGGER records_immutable")
-    db.execute(
-        """
-        CREATE TRIGGER records_immutable BEFORE UPDATE ON records
-        WHEN NOT (
-            NEW.id IS OLD.id AND NEW.kiosk_id IS OLD.kiosk_id AND NEW.store_id IS OLD.store_id
-            AND NEW.seq IS OLD.seq AND NEW.boot_id IS OLD.boot_id AND NEW.session_id IS OLD.session_id
-            AND NEW.kind IS OLD.kind AND NEW.exhibit_id IS OLD.exhibit_id AND NEW.poll_id IS OLD.poll_id
-            AND NEW.question_version IS OLD.question_version AND NEW.content_version IS OLD.content_version
-            AND NEW.flags IS OLD.flags AND NEW.created_at IS OLD.created_at AND NEW.source IS OLD.source
-            AND NEW.received_at IS OLD.received_at AND NEW.fingerprint IS OLD.fingerprint
-            AND OLD.kind IN ('idea', 'feedback')
-            AND json_valid(NEW.payload)
-            AND json_type(NEW.payload, CASE OLD.kind WHEN 'idea' THEN '$.text' ELSE '$.comment' END) = 'text'
-            AND json_remove(NEW.payload, CASE OLD.kind WHEN 'idea' THEN '$.text' ELSE '$.comment' END)
-                = json_remove(OLD.payload, CASE OLD.kind WHEN 'idea' THEN '$.text' ELSE '$.comment' END)
-            AND EXISTS (SELECT 1 FROM redactions WHERE record_id = OLD.id AND applied = 0)
-        )
-        BEGIN
-            SELECT RAISE(ABORT, 'records are immutable (only a logged redaction changes their free text)');
-        END
-        """
-    )
-    db.execute(
-        """
-        CREATE TRIGGER redaction_applied AFTER UPDATE ON records
-        BEGIN
-            UPDATE redactions SET applied = 1 WHERE record_id = NEW.id AND applied = 0;
-        END
-        """
-    )
+    s.execute("CREATE INDEX records_free_text ON records (created_at) WHERE kind IN ('idea', 'feedback')")
+    s.run(s.dialect.drop_trigger("records_immutable", "records"))
+    s.run(s.dialect.records_redaction_triggers())
     # The evidence of what staff did is kept like the records: never deleted, never rewritten
     # (a redaction only ever turns applied from 0 to 1).
     for table in ("moderation_log", "redactions"):
-        db.execute(
-            f"""
-            CREATE TRIGGER {table}_never_deleted BEFORE DELETE ON {table}
-            BEGIN
-                SELECT RAISE(ABORT, '{table} entries are never deleted');
-            END
-            """
-        )
-    db.execute(
-        """
-        CREATE TRIGGER moderation_log_unchanged BEFORE UPDATE ON moderation_log
-        BEGIN
-            SELECT RAISE(ABORT, 'moderation_log entries are never changed');
-        END
-        """
-    )
-    db.execute(
-        """
-        CREATE TRIGGER redactions_unchanged BEFORE UPDATE ON redactions
-        WHEN NOT (OLD.applied = 0 AND NEW.applied = 1 AND NEW.id IS OLD.id AND NEW.record_id IS OLD.record_id
-                  AND NEW.field IS OLD.field AND NEW.who IS OLD.who AND NEW.at IS OLD.at AND NEW.note IS OLD.note)
-        BEGIN
-            SELECT RAISE(ABORT, 'redactions are never changed');
-        END
-        """
-    )
-
-
+        s.refuse(f"{table}_never_deleted", "DELETE", table, f"{table} entries are never deleted")
+    s.refuse("moderation_log_unchanged", "UPDATE", "moderation_log", "moderation_log entries are never changed")
+    s.run(s.dialect.redactions_unchanged())

@@ -70,7 +70,9 @@ def _tally_votes(votes: Iterable[tuple]) -> Counter:
 
 
 def _add_tallies(conn, tally: Counter) -> None:
-    conn.executemany(_ADD_TALLY, [(*key, votes) for key, votes in tally.items()])
+    # In key order: concurrent transactions (PostgreSQL, several workers) that add to the same
+    # rows take their row locks in one order, so they wait for each other and never deadlock.
+    conn.executemany(_ADD_TALLY, [(*key, votes) for key, votes in sorted(tally.items())])
 
 
 def count_votes(conn, rows: list[tuple]) -> None:

@@ -25,7 +25,7 @@ def test_the_records_columns_are_the_records_fields_then_the_centrals(db):
 
 
 def test_wal_full_sync_and_a_busy_timeout(db):
-    writer = db._writer
+    writer = db._store.writer
     assert writer.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert writer.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert writer.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
@@ -70,3 +70,22 @@ def test_a_folder_or_missing_folder_is_refused(tmp_path):
         CentralDb.open(tmp_path)
     with pytest.raises(CentralDbError, match="does not exist"):
         CentralDb.open(tmp_path / "nowhere" / "c.sqlite3")
+
+
+def test_a_central_migrated_by_sqlite_utils_runs_nothing_twice(tmp_path):
+    # Centrals made before the migration runner was our own kept sqlite-utils' table and rows.
+    from sqlite_utils import Database
+    from sqlite_utils.migrations import Migrations
+
+    path = tmp_path / "c.sqlite3"
+    CentralDb.open(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    names = [row[0] for row in conn.execute("SELECT name FROM _sqlite_migrations ORDER BY id")]
+    conn.execute("DROP TABLE _sqlite_migrations")
+    Migrations("stadtlabor_central").ensure_migrations_table(Database(conn))
+    conn.executemany("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+                     [("stadtlabor_central", name, "2026-11-01 00:00:00+00:00") for name in names])
+    conn.close()
+    CentralDb.open(path).close()  # would fail on CREATE TABLE records if m001 ran again
+    rows = sqlite3.connect(path).execute("SELECT migration_set, name FROM _sqlite_migrations ORDER BY id").fetchall()
+    assert rows == [("stadtlabor_central", name) for name in names]

@@ -48,7 +48,7 @@ def test_the_shipped_example_is_valid():
     ('[central]\ndatabase = "x"\n', "[central] database: unknown key"),
     ('[centre]\ndb = "x"\n', "centre: unknown key"),
     ('central = 1\n', "central: must be a section"),
-    ('[central]\ndb = 5\n', "[central] db: must be a path"),
+    ('[central]\ndb = 5\n', "[central] db: must be text in quotes"),
     ('[central]\nmax_concurrent_pushes = "8"\n', "[central] max_concurrent_pushes: must be a whole number"),
     ('[central]\nmax_concurrent_pushes = true\n', "[central] max_concurrent_pushes: must be a whole number"),
     ('[central]\nmax_concurrent_pushes = 0\n', "[central] max_concurrent_pushes: must be between 1 and 1000"),
@@ -86,3 +86,11 @@ def test_a_named_pipe_or_a_folder_as_settings_is_named_not_waited_on(tmp_path):
                               cwd=PROJECT, capture_output=True, text=True, timeout=30)
         assert done.returncode == 2, done.stderr
         assert words in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_db_is_a_sqlite_path_or_a_postgresql_url_and_nothing_else(tmp_path):
+    url = "postgresql://central:secret@db.example:5432/central"
+    assert load_settings(write(tmp_path, f'[central]\ndb = "{url}"\n')).db == url
+    assert load_settings(write(tmp_path, '[central]\ndb = "data/c.sqlite3"\n')).db == tmp_path / "data" / "c.sqlite3"
+    with pytest.raises(SettingsError, match=r"\[central\] db: 'mysql://' is no database the central runs on"):
+        load_settings(write(tmp_path, '[central]\ndb = "mysql://x@y/z"\n'))

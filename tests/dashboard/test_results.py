@@ -22,7 +22,6 @@ import requests
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
-from sqlite_utils import Database
 
 from browser import after_click, chromium, full_page_screenshot, screenshot, serious_violations
 from central_records import outcomes, push, record
@@ -211,29 +210,32 @@ def test_duplicates_pushed_again_are_never_counted_twice(results_central, staff)
     assert poll["answers"][label(WLAN, "bahnhof")] == (3, "60,0 %")
     assert poll["answers"][label(WLAN, "parks")] == (2, "40,0 %")
     # What each batch added equals a count of the stored records from scratch.
-    assert tallies(results_central.db_path) == tallies_from_records(results_central.db_path)
+    assert tallies(results_central) == tallies_from_records(results_central)
 
 
-def tallies(path) -> Counter:
-    conn = sqlite3.connect(path)
+def _rows(where, sql: str) -> list[tuple]:
+    """Rows of a central (its `rows`, on either database) or of a SQLite file."""
+    if hasattr(where, "rows"):
+        return where.rows(sql)
+    conn = sqlite3.connect(where)
     try:
-        return Counter({row[:-1]: row[-1] for row in conn.execute(
-            "SELECT exhibit_id, poll_id, question_version, suspect, answer, day, kiosk_id, source, votes "
-            "FROM vote_tallies")})
+        return conn.execute(sql).fetchall()
     finally:
         conn.close()
 
 
-def tallies_from_records(path) -> Counter:
+def tallies(where) -> Counter:
+    return Counter({row[:-1]: row[-1] for row in _rows(
+        where, "SELECT exhibit_id, poll_id, question_version, suspect, answer, day, kiosk_id, source, votes "
+               "FROM vote_tallies")})
+
+
+def tallies_from_records(where) -> Counter:
     """vote_tallies' rows, counted here from the records on a path of their own (zoneinfo per
     record, json per payload): what the central's tally must equal."""
     berlin, counted = ZoneInfo("Europe/Berlin"), Counter()
-    conn = sqlite3.connect(path)
-    try:
-        rows = conn.execute("SELECT exhibit_id, poll_id, question_version, flags, created_at, kiosk_id, source, "
-                            "payload FROM records WHERE kind = 'vote'").fetchall()
-    finally:
-        conn.close()
+    rows = _rows(where, "SELECT exhibit_id, poll_id, question_version, flags, created_at, kiosk_id, source, "
+                        "payload FROM records WHERE kind = 'vote'")
     for exhibit, poll, version, flags, created_at, kiosk_id, source, payload in rows:
         moment = dt.datetime.fromisoformat(created_at.replace("Z", "+00:00"))
         day = moment.astimezone(berlin).date().isoformat()
@@ -247,11 +249,14 @@ def tallies_from_records(path) -> Counter:
 
 
 def test_the_migrations_backfill_equals_a_count_from_the_records(tmp_path):
-    from central.db import CentralDb, migrations
+    from central.db import CentralDb, schema
+    from central.db.dialects import SqliteStore
 
     path = tmp_path / "central.sqlite3"
+    before = SqliteStore.open(path)
+    schema.apply(before, stop_before="m005_vote_tallies")  # a central from before the tallies
+    before.close()
     conn = sqlite3.connect(path, isolation_level=None)
-    migrations.apply(Database(conn), stop_before="m005_vote_tallies")  # a central from before the tallies
     columns = [row[1] for row in conn.execute("PRAGMA table_info(records)")]
     stores = {kiosk: str(uuid.uuid4()) for kiosk in ("kiosk-01", "kiosk-02")}
     moments = ["2026-03-28T22:59:59.000000Z", "2026-03-28T23:00:00.000000Z",  # a night of the clock change
