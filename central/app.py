@@ -41,9 +41,9 @@ STORE_RETRY_AFTER_S = 30
 _HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
 
 
-def create_app(settings: Settings, db: CentralDb | None = None) -> FastAPI:
+def create_app(settings: Settings, db: CentralDb | None = None, *, checkers: int = 2) -> FastAPI:
     """The app over the database of `settings` (or `db`), opened when the app starts and
-    closed when it stops."""
+    closed when it stops; `checkers` processes check pushed batches (central/checker.py)."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -55,7 +55,7 @@ def create_app(settings: Settings, db: CentralDb | None = None) -> FastAPI:
         except ContentUnavailable as error:
             log.warning("phone pages unavailable: %s", error)
             app.state.phone_content = None
-        app.state.checker = Checker()
+        app.state.checker = Checker(checkers)
         app.state.checker.start()
         try:
             yield

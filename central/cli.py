@@ -14,7 +14,7 @@ import signal
 import sys
 from pathlib import Path
 
-from kiosk.core.commands import EXIT_OK, EXIT_PROBLEM, run_command
+from kiosk.core.commands import EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, run_command
 
 from .config import DEFAULT_PATH, load_settings
 from .errors import CentralError, SettingsError
@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "proxy on this machine; 0.0.0.0 for every interface, with the proxy's address in [central] "
                        "trusted_proxies)")
     serve.add_argument("--port", type=_port, default=8765, help="port (default: 8765)")
+    serve.add_argument("--workers", type=_workers, default=1, metavar="N",
+                       help="worker processes (default: 1); more than one needs the central on PostgreSQL")
     serve.set_defaults(handler=cmd_serve)
 
     add = commands.add_parser(
@@ -108,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .export import add_export_command
 
     add_export_command(commands, _add_config)
+    from .move_command import add_move_command
+
+    add_move_command(commands, _add_config)
     return parser
 
 
@@ -138,6 +143,15 @@ def _staff_user(text: str) -> str:
     return text
 
 
+def _workers(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of workers; give 1 to {MAX_WORKERS}")
+    return int(text)
+
+
+MAX_WORKERS = 64
+
+
 def _port(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"'{text}' is not a port; give a number from 1 to 65535")
@@ -160,7 +174,22 @@ def cmd_serve(args) -> int:
     # error with exit 1, not a traceback from the server's start-up.
     from .db import CentralDb
 
-    db = CentralDb.open(settings.db, checkpoint_beside=True)
+    db = CentralDb.open(settings.db, checkpoint_beside=args.workers == 1)
+    if args.workers > 1:
+        several, shown = db.takes_several_workers, db.shown
+        db.close()
+        if not several:
+            print(f"kiosk-central: --workers {args.workers} needs the central on PostgreSQL ([central] db = "
+                  f"\"postgresql://...\"); a SQLite central has one writer in one process. Serve it with one "
+                  "worker (leave --workers out), or move it with kiosk-central move-db --to postgresql://...",
+                  file=sys.stderr)
+            return EXIT_USAGE
+        from .workers import serve_workers
+
+        print(f"kiosk-central: serving {shown} with {args.workers} workers at http://{args.host}:{args.port} "
+              "(API docs at /docs)", flush=True)
+        serve_workers(args.config, args.host, args.port, args.workers)
+        return EXIT_OK
     # What start-up made (modules, the app, its models) lives as long as the process: frozen,
     # the collector never walks it again; a batch makes thousands of tuples, so it runs after
     # 50,000 new objects, not every 700.

@@ -165,12 +165,6 @@ class CentralDb:
     def close(self) -> None:
         self._store.close()
 
-    @property
-    def takes_several_workers(self) -> bool:
-        """Several `serve` worker processes may share this database: a database server, not a
-        SQLite file, whose one writer lives in one process (serve --workers)."""
-        return self.path is None
-
     def _reader(self):
         """Something to run one read query on: `.execute(sql, params)` gives its rows whole."""
         return self._store.reader()
