@@ -5,11 +5,12 @@
         requests.post(central.url + RECORDS_PATH, json=batch, headers=central.auth(token))
 
 `CentralServer(folder, **settings)` writes `folder/central.toml` ([central] keys from
-`settings`; db defaults to folder/central.sqlite3) and picks a free port; `start()` runs the
+`settings`; db defaults to folder/central.sqlite3, or to a new PostgreSQL database while the
+tests' `central_backend` is "postgres": tests/conftest.py) and picks a free port; `start()` runs the
 real command and waits (polling, with a deadline) until it answers; `stop()` sends SIGTERM and
 waits; `kill()` sends SIGKILL; `start()` again uses the same port and database. `add_kiosk`,
 `revoke_kiosk` and `cli` run the real `kiosk-central` command line; `rows` reads the database
-with sqlite3 directly.
+directly (sqlite3, or psycopg for PostgreSQL; `?` placeholders either way).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ import requests
 
 PROJECT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 20
+# Set by tests/conftest.py's central_backend while it is "postgres": gives a new, empty
+# PostgreSQL database's URL, the db of every CentralServer made without one.
+DATABASES = None
 
 
 def free_port() -> int:
@@ -54,8 +58,14 @@ class CentralServer:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.config_path = self.folder / "central.toml"
-        settings.setdefault("db", "central.sqlite3")
-        self.db_path = self.folder / settings["db"]
+        if "db" not in settings:
+            settings["db"] = DATABASES() if DATABASES is not None else "central.sqlite3"
+        db = str(settings["db"])
+        self.db_url = db if db.startswith(("postgresql://", "postgres://")) else None
+        self.db_path = None if self.db_url else self.folder / db
+        self.backend = "postgres" if self.db_url else "sqlite"
+        # What CentralDb.open takes: the file, or the URL.
+        self.db = self.db_url or self.db_path
         self.config_path.write_text("[central]\n" + "".join(
             f"{key} = {_toml_value(value)}\n" for key, value in settings.items()), encoding="utf-8")
         self.port = free_port()
@@ -141,10 +151,34 @@ class CentralServer:
     # -- looking inside ------------------------------------------------------------------------
 
     def rows(self, sql: str, params=()) -> list[tuple]:
-        """Rows of `sql` read from the central's database with sqlite3 directly."""
+        """Rows of `sql` read from the central's database directly (`?` placeholders; `user` is
+        quoted, "user", as PostgreSQL needs)."""
+        if self.db_url is not None:
+            import psycopg
+
+            with psycopg.connect(self.db_url) as conn:
+                if params:
+                    sql = sql.replace("%", "%%").replace("?", "%s")
+                return [tuple(row) for row in conn.execute(sql, params or None).fetchall()]
         conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=10)
         try:
             return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    def execute(self, sql: str, params=()) -> None:
+        """Change the central's database directly (`?` placeholders), committed: what a test
+        sets up that no request can."""
+        if self.db_url is not None:
+            import psycopg
+
+            with psycopg.connect(self.db_url) as conn:
+                conn.execute(sql.replace("%", "%%").replace("?", "%s") if params else sql, params or None)
+            return
+        conn = sqlite3.connect(self.db_path, timeout=10)
+        try:
+            with conn:
+                conn.execute(sql, params)
         finally:
             conn.close()
 

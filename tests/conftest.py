@@ -110,6 +110,57 @@ def postgres_url(postgres):
     return postgres.new_database()
 
 
+# The suites that run against both of the central's databases (issue 13): every test in them
+# runs once on SQLite and once on PostgreSQL, through the one fixture central_backend, unless it
+# is marked sqlite_only (a test about the SQLite file itself), which runs on SQLite only.
+CENTRAL_SUITES = ("central", "sync", "phone", "dashboard")
+_BACKENDS = ("sqlite", "postgres")
+# A module that imports one of these starts centrals of its own (tests/central_server.py).
+_STARTERS = ("CentralServer", "running_central", "phone_central")
+
+
+def pytest_generate_tests(metafunc):
+    if "central_backend" not in metafunc.fixturenames:
+        return
+    path = Path(str(metafunc.definition.path)).resolve()
+    if not any((PROJECT / "tests" / suite) in path.parents for suite in CENTRAL_SUITES):
+        return
+    starts_centrals = ({"central", "central_with"} & set(metafunc.fixturenames)
+                       or any(hasattr(metafunc.module, name) for name in _STARTERS))
+    if not starts_centrals:
+        return  # a test of parts (settings, checks, CentralDb on a file of its own): once is enough
+    if metafunc.definition.get_closest_marker("postgres_only"):
+        backends = ["postgres"]
+    elif metafunc.definition.get_closest_marker("sqlite_only"):
+        backends = ["sqlite"]
+    else:
+        backends = list(_BACKENDS)
+    metafunc.parametrize("central_backend", backends, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def central_backend(request):
+    """"sqlite" or "postgres": the database of every central a test starts (CentralServer without
+    a db). Parametrized for the central's suites (pytest_generate_tests); "sqlite" elsewhere.
+    Module-scoped, so that a module's shared central is made on the backend of its tests."""
+    backend = getattr(request, "param", "sqlite")
+    if backend == "sqlite":
+        yield backend
+        return
+    from postgres_server import postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL is not installed (scripts/setup test installs Debian's postgresql)")
+    import central_server
+
+    server = request.getfixturevalue("postgres")
+    central_server.DATABASES = server.new_database
+    try:
+        yield backend
+    finally:
+        central_server.DATABASES = None
+
+
 @pytest.fixture
 def central(tmp_path):
     """The real central (`kiosk-central serve`) on a free port of 127.0.0.1, its database and

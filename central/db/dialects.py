@@ -696,6 +696,11 @@ class PostgresStore:
             try:
                 with self.write() as conn:
                     return work(conn)
+            except Raced:
+                if attempt + 1 < RETRIES:
+                    continue
+                raise CentralDbError(f"{self.shown}: the central's database could not store this after {RETRIES} "
+                                     "tries (other writers kept taking the same places); nothing was kept") from None
             except CentralDbError as error:
                 cause = error.__cause__
                 if attempt + 1 < RETRIES and isinstance(cause, (errors.SerializationFailure,
@@ -703,11 +708,6 @@ class PostgresStore:
                     time.sleep(random.uniform(0, 0.05 * (attempt + 1)))
                     continue
                 raise
-            except Raced:
-                if attempt + 1 < RETRIES:
-                    continue
-                raise CentralDbError(f"{self.shown}: the central's database could not store this after {RETRIES} "
-                                     "tries (other writers kept taking the same places); nothing was kept") from None
 
     @contextlib.contextmanager
     def read(self) -> Iterator[_PgConn]:
@@ -743,9 +743,10 @@ class PostgresStore:
                               "of this change was kept. Check that the PostgreSQL server runs and has disk space")
 
 
-class Raced(Exception):
+class Raced(CentralDbError):
     """Another transaction stored what this one was about to (it found the place free when it
-    looked): the transaction is rolled back and tried again, and then sees it."""
+    looked): the transaction is rolled back and tried again, and then sees it. (On SQLite, with
+    its one writer, it cannot happen; if it did, the push would be answered 503 and repeated.)"""
 
 
 def _words(error: Exception) -> str:

@@ -130,6 +130,7 @@ def test_xlsx_is_written(filled, tmp_path):
     assert out.read_bytes().startswith(b"PK")
 
 
+@pytest.mark.sqlite_only("the SQLite file and its -wal and -shm files")
 @pytest.mark.parametrize("target", ["db", "wal", "shm", "config"])
 def test_never_writes_over_the_database_or_the_settings(filled, target):
     filled.stop()  # so that nothing but the export could change the files

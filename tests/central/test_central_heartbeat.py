@@ -39,8 +39,8 @@ def test_only_the_latest_heartbeat_is_kept(central):
     token = central.add_kiosk("kiosk-01")
     send(central, token, beat(outbox_depth=5))
     send(central, token, beat(outbox_depth=0, kiosk_time="1970-01-01T00:00:00.000000Z"))
-    ((depth, skew),) = central.rows("SELECT json_extract(heartbeat, '$.outbox_depth'), clock_skew_s FROM heartbeats")
-    assert depth == 0 and skew < -50 * 365 * 86400
+    ((kept, skew),) = central.rows("SELECT heartbeat, clock_skew_s FROM heartbeats")
+    assert json.loads(kept)["outbox_depth"] == 0 and skew < -50 * 365 * 86400
     ((received,),) = central.rows("SELECT received_at FROM heartbeats")
     (line,) = [line for line in central.cli("list-kiosks").stdout.splitlines() if line.startswith("kiosk-01")]
     assert received in line

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from central_records import outcomes, push, records
 from central_server import CentralServer
 from refusals import assert_refused
+
+pytestmark = pytest.mark.sqlite_only("a full disk: a size limit on the SQLite file the central writes")
 
 
 def test_a_full_disk_is_503_and_nothing_half_kept(tmp_path):

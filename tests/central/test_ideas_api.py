@@ -28,7 +28,7 @@ def idea(text: str, seq: int, store_id: str, layer: str = "de", **changes) -> di
 @contextlib.contextmanager
 def staff_db(central):
     """The central's database opened beside the running service, as the dashboard writes it."""
-    db = CentralDb.open(central.db_path)
+    db = CentralDb.open(central.db)
     try:
         yield db
     finally:

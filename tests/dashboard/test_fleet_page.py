@@ -6,7 +6,6 @@ or critical violation on the login and fleet pages. Screenshots go to tests/scre
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 import requests
@@ -34,11 +33,8 @@ def fleet(central_with):
     beat(central, tokens["eingang"], "eingang", outbox_depth=12, restarts=1)
     beat(central, tokens["foyer"], "foyer", quarantined=3)
     # The foyer's last heartbeat came 10 minutes ago: more than three intervals of 60 s.
-    conn = sqlite3.connect(central.db_path, timeout=10)
-    with conn:
-        conn.execute("UPDATE heartbeats SET received_at = ? WHERE kiosk_id = 'foyer'",
-                     (utc_text(utc_now().replace(microsecond=0) - __import__("datetime").timedelta(minutes=10)),))
-    conn.close()
+    central.execute("UPDATE heartbeats SET received_at = ? WHERE kiosk_id = 'foyer'",
+                    (utc_text(utc_now().replace(microsecond=0) - __import__("datetime").timedelta(minutes=10)),))
     return central
 
 

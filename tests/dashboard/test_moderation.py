@@ -134,9 +134,12 @@ def test_redaction_removes_the_text_from_the_records_and_a_push_again_stays_a_du
     assert "Ruft mich an: [entfernt]" in export.text and PHONE_NUMBER not in export.text
     page = session.get(f"{central.url}/staff/ideas/{flagged}").text
     assert PHONE_NUMBER not in page and "Telefonnummer entfernt" in page and "geschwärzt" in page.lower()
-    # Nothing of the old text stays in the database file once the central has folded its WAL in.
+    # Nothing of the old text stays in the database file once the central has folded its WAL in
+    # (on PostgreSQL the old row version stays until VACUUM: docs/central.md).
     session.close()
     central.stop()
+    if central.db_path is None:
+        return
     assert PHONE_NUMBER.encode() not in central.db_path.read_bytes()
     assert not central.db_path.with_name(central.db_path.name + "-wal").exists() or \
         PHONE_NUMBER.encode() not in central.db_path.with_name(central.db_path.name + "-wal").read_bytes()

@@ -26,7 +26,7 @@ def cli(central, *args: str, stdin: str | None = None) -> subprocess.CompletedPr
 
 
 def test_add_staff_keeps_only_a_scrypt_hash(staffed):
-    (stored,) = staffed.rows("SELECT password_hash FROM staff WHERE user = 'anna'")
+    (stored,) = staffed.rows("SELECT password_hash FROM staff WHERE \"user\" = 'anna'")
     assert stored[0].startswith("scrypt$16384$8$1$") and PASSWORD not in stored[0]
     listing = cli(staffed, "list-staff")
     assert listing.returncode == 0 and "anna" in listing.stdout and "admin" in listing.stdout
@@ -42,10 +42,10 @@ def test_add_staff_keeps_only_a_scrypt_hash(staffed):
     (("remove-staff", "nobody"), None, 1, "no staff user 'nobody'"),
 ])
 def test_wrong_staff_commands_say_what_is_wrong_and_change_nothing(staffed, args, stdin, code, words):
-    before = staffed.rows("SELECT user, password_hash FROM staff")
+    before = staffed.rows("SELECT \"user\", password_hash FROM staff")
     done = cli(staffed, *args, stdin=stdin)
     assert done.returncode == code and words in done.stderr and "Traceback" not in done.stderr
-    assert staffed.rows("SELECT user, password_hash FROM staff") == before
+    assert staffed.rows("SELECT \"user\", password_hash FROM staff") == before
 
 
 def test_login_sets_a_strict_http_only_session_cookie_and_opens_the_dashboard(staffed):
@@ -78,7 +78,7 @@ def test_five_failed_logins_lock_the_account_even_for_the_right_password(staffed
         locked = log_in(browser, staffed, "anna")
     assert codes == [401] * 5
     assert locked.status_code == 423 and "gesperrt" in locked.text
-    assert staffed.rows("SELECT locked_until IS NOT NULL FROM staff WHERE user = 'anna'") == [(1,)]
+    assert staffed.rows("SELECT locked_until IS NOT NULL FROM staff WHERE \"user\" = 'anna'") == [(1,)]
     # An administrator's new password ends the lock.
     assert add_staff(staffed, "anna", "a brand new passphrase", "--replace").returncode == 0
     with requests.Session() as browser:

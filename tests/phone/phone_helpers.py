@@ -40,6 +40,6 @@ def vote(session: requests.Session, central, h: str, *, exhibit="open-data", pol
                                                                         "lang": lang}, allow_redirects=False)
 
 
-def phone_rows(central, where: str = "1") -> list[tuple]:
+def phone_rows(central, where: str = "1 = 1") -> list[tuple]:
     return central.rows(f"SELECT kind, kiosk_id, session_id, exhibit_id, poll_id, payload, flags FROM records "
                         f"WHERE source = 'phone' AND {where} ORDER BY seq")

@@ -15,7 +15,7 @@ PAGES = ["/m/", "/m/events", "/m/take-home", "/m/kein-solches-exponat", *(f"/m/{
 
 
 @pytest.fixture(scope="module")
-def phone(tmp_path_factory):
+def phone(tmp_path_factory, central_backend):  # a central of its own per backend
     central, token = phone_central(tmp_path_factory.mktemp("phone-axe"))
     yield central, token
     central.stop()

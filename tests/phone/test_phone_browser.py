@@ -12,7 +12,7 @@ from phone_helpers import handoff, phone_central, phone_rows
 
 
 @pytest.fixture(scope="module")
-def phone(tmp_path_factory):
+def phone(tmp_path_factory, central_backend):  # a central of its own per backend
     central, token = phone_central(tmp_path_factory.mktemp("phone-browser"))
     yield central, token
     central.stop()

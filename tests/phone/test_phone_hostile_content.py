@@ -20,7 +20,7 @@ IMG = '"><img src=x onerror="alert(1)">'
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory):
+def hostile(tmp_path_factory, central_backend):  # a central of its own per backend
     root = tmp_path_factory.mktemp("hostile-content")
     for name in ("exhibits", "media"):
         shutil.copytree(PROJECT / name, root / name)

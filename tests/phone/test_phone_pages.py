@@ -16,7 +16,7 @@ from phone_helpers import CATALOG, form_token, handoff, phone_central, phone_row
 
 
 @pytest.fixture(scope="module")
-def phone(tmp_path_factory):
+def phone(tmp_path_factory, central_backend):  # a central of its own per backend
     central, token = phone_central(tmp_path_factory.mktemp("phone"))
     yield central, token
     central.stop()

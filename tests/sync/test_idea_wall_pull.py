@@ -18,7 +18,7 @@ from sync_helpers import add_idea, add_votes, central_ids, client_for, open_stor
 @contextlib.contextmanager
 def staff_db(central):
     """The central's database beside the running service, as the dashboard writes it."""
-    db = CentralDb.open(central.db_path)
+    db = CentralDb.open(central.db)
     try:
         yield db
     finally:

@@ -186,6 +186,7 @@ def test_a_wrong_kiosk_clock_is_accepted_and_its_skew_shown(tmp_path, central, m
     store.close()
 
 
+@pytest.mark.sqlite_only("a copy of the SQLite file by SQLite's backup")
 def test_central_restored_from_an_older_copy_gets_every_missing_record_again(kiosk_store, central):
     token = central.add_kiosk("kiosk-01")
     ids = add_votes(kiosk_store, 150)

@@ -120,7 +120,7 @@ def staff_through_the_database(central, record_id: str, status: str, answers: di
     from central.db import CentralDb
     from kiosk.core.clock import utc_now, utc_text
 
-    db = CentralDb.open(central.db_path)
+    db = CentralDb.open(central.db)
     try:
         db.moderate(record_id, "approved", "anna", utc_text(utc_now()))
         db.answer_idea(record_id, status, answers, "anna", utc_text(utc_now()))
