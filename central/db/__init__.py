@@ -28,21 +28,20 @@ import datetime as dt
 import json
 import logging
 import os
-import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
-from kiosk.core.records import FREE_TEXT_FIELDS, RECORD_FIELDS, Flag, Kind, Record
+from kiosk.core.records import FREE_TEXT_FIELDS, RECORD_FIELDS, Kind, Record
 from sync.protocol import Outcome, RejectCode, canonical_json, row_fingerprint
 
 from ..errors import (KioskExistsError, NotFreeTextError, StaffExistsError, UnknownKioskError,
                       UnknownRecordError, UnknownStaffError)
 from . import schema
-from .dialects import APPLICATION_ID, Raced, connect_sqlite, exists, is_url, local_files, open_store, shown
-from .export_lines import ExportLines, RecordLines
-from .rows import RECORD_COLUMNS as _RECORD_COLUMNS, export_where as _export_where, read_failed as _read_failed
+from .dialects import APPLICATION_ID, Raced, exists, is_url, local_files, open_store, shown
+from .export_lines import ExportLines, RecordLines, sqlite_export_lines, sqlite_vote_counts
+from .rows import RECORD_COLUMNS as _RECORD_COLUMNS, export_where as _export_where
 from .rows import record_of as _record
 from .schema import migrations
 from .tallies import backfill_vote_tallies, count_votes as _count_votes
@@ -732,18 +731,7 @@ class CentralDb:
             return RecordLines(self, include_free_text, _export_where(since, until, poll_id, exhibit_id, kiosk_id,
                                                                       source), max(1, batch))
         where, params = _export_where(since, until, poll_id, exhibit_id, kiosk_id, source)
-        conn = connect_sqlite(self.path)
-        try:
-            conn.execute("PRAGMA query_only = ON")
-            conn.execute("BEGIN")  # the bound below, every batch and every record looked up: one snapshot
-            upto = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
-        except sqlite3.Error as error:
-            conn.close()
-            raise _read_failed(self.path, error) from error
-        except BaseException:
-            conn.close()
-            raise
-        return ExportLines(self.path, conn, include_free_text, where, params, max(1, batch), upto)
+        return sqlite_export_lines(self.path, include_free_text, where, params, max(1, batch))
 
     def export_vote_counts(self, *, since: dt.datetime | str | None = None, until: dt.datetime | str | None = None,
                            poll_id: str | None = None, exhibit_id: str | None = None, kiosk_id: str | None = None,
@@ -758,37 +746,7 @@ class CentralDb:
         if not self._dialect.renders_export:
             return [("", "", "", False, "", 0, 0, 1)]
         where, params = _export_where(since, until, poll_id, exhibit_id, kiosk_id, source, prefix="r.")
-        where.insert(0, "r.kind = 'vote'")
-        if upto is not None:
-            where.append("r.rowid <= ?")
-            params.append(upto)
-        conn = connect_sqlite(self.path)
-        try:
-            conn.execute("PRAGMA query_only = ON")
-
-            def tally(payload: str, unreadable: str) -> list[tuple]:
-                return conn.execute(
-                    "SELECT COALESCE(r.exhibit_id, ''), COALESCE(r.poll_id, ''), COALESCE(r.question_version, ''), "
-                    "instr(r.flags, ?) > 0, a.value, COUNT(a.value), "
-                    # each record's first row of json_each has key 0, or key NULL when it has no answers
-                    "SUM(a.key IS NULL OR a.key = 0), "
-                    f"SUM({unreadable} NOT (a.type IS NULL OR (a.type = 'text' AND typeof(a.key) = 'integer') "
-                    "OR (a.type = 'null' AND a.key IS NULL))) "
-                    f"FROM records r LEFT JOIN json_each({payload}, '$.answers') a "
-                    f"WHERE {' AND '.join(where)} GROUP BY 1, 2, 3, 4, 5",
-                    [json.dumps(Flag.SUSPECT_BURST.value), *params]).fetchall()
-
-            try:
-                return tally("r.payload", "")
-            except sqlite3.OperationalError as error:
-                if "JSON" not in str(error):
-                    raise
-                # A payload SQLite does not take for JSON: count again, reading each payload twice.
-                return tally("iif(json_valid(r.payload), r.payload, '{}')", "NOT json_valid(r.payload) OR")
-        except sqlite3.Error as error:
-            raise _read_failed(self.path, error) from error
-        finally:
-            conn.close()
+        return sqlite_vote_counts(self.path, where, params, upto)
 
     def participation(self, since: str, until: str) -> list[tuple[str, str, str, int]]:
         """(UTC hour as 'YYYY-MM-DDTHH', kind, source, records) for the records created in

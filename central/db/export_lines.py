@@ -1,14 +1,17 @@
-"""The CSV export's lines, rendered by SQLite (CentralDb.export_lines)."""
+"""The CSV export's lines: rendered by SQLite (ExportLines, sqlite_export_lines, sqlite_vote_counts), or on
+PostgreSQL left to kiosk.export to render from each Record (RecordLines)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from kiosk.core.records import FREE_TEXT_FIELDS, RECORD_FIELDS, Record
+from kiosk.core.records import FREE_TEXT_FIELDS, RECORD_FIELDS, Flag, Record
 
 from ..errors import CentralDbError
+from .dialects import connect_sqlite
 from .rows import read_failed as _read_failed, record_of as _record
 
 # -- the CSV export's lines, rendered by SQLite ------------------------------------------------
@@ -220,3 +223,55 @@ def _chosen(where: list[str], params: list) -> dict:
     names = {"created_at >= ?": "since", "created_at < ?": "until", "poll_id = ?": "poll_id",
              "exhibit_id = ?": "exhibit_id", "kiosk_id = ?": "kiosk_id", "source = ?": "source"}
     return {names[clause]: value for clause, value in zip(where, params)}
+
+
+def sqlite_export_lines(path: Path, include_free_text: bool, where: list[str], params: list, batch: int
+                        ) -> ExportLines:
+    """CentralDb.export_lines on SQLite: a connection of its own, in one read transaction."""
+    conn = connect_sqlite(path)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+        conn.execute("BEGIN")  # the bound below, every batch and every record looked up: one snapshot
+        upto = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM records").fetchone()[0]
+    except sqlite3.Error as error:
+        conn.close()
+        raise _read_failed(path, error) from error
+    except BaseException:
+        conn.close()
+        raise
+    return ExportLines(path, conn, include_free_text, where, params, batch, upto)
+
+
+def sqlite_vote_counts(path: Path, where: list[str], params: list, upto: int | None) -> list[tuple]:
+    """CentralDb.export_vote_counts on SQLite: counted in SQL, on a connection of its own."""
+    where.insert(0, "r.kind = 'vote'")
+    if upto is not None:
+        where.append("r.rowid <= ?")
+        params.append(upto)
+    conn = connect_sqlite(path)
+    try:
+        conn.execute("PRAGMA query_only = ON")
+
+        def tally(payload: str, unreadable: str) -> list[tuple]:
+            return conn.execute(
+                "SELECT COALESCE(r.exhibit_id, ''), COALESCE(r.poll_id, ''), COALESCE(r.question_version, ''), "
+                "instr(r.flags, ?) > 0, a.value, COUNT(a.value), "
+                # each record's first row of json_each has key 0, or key NULL when it has no answers
+                "SUM(a.key IS NULL OR a.key = 0), "
+                f"SUM({unreadable} NOT (a.type IS NULL OR (a.type = 'text' AND typeof(a.key) = 'integer') "
+                "OR (a.type = 'null' AND a.key IS NULL))) "
+                f"FROM records r LEFT JOIN json_each({payload}, '$.answers') a "
+                f"WHERE {' AND '.join(where)} GROUP BY 1, 2, 3, 4, 5",
+                [json.dumps(Flag.SUSPECT_BURST.value), *params]).fetchall()
+
+        try:
+            return tally("r.payload", "")
+        except sqlite3.OperationalError as error:
+            if "JSON" not in str(error):
+                raise
+            # A payload SQLite does not take for JSON: count again, reading each payload twice.
+            return tally("iif(json_valid(r.payload), r.payload, '{}')", "NOT json_valid(r.payload) OR")
+    except sqlite3.Error as error:
+        raise _read_failed(path, error) from error
+    finally:
+        conn.close()

@@ -31,9 +31,12 @@ def poll_of(shipped):  # noqa: F811
     return lambda exhibit, poll: shipped.exhibit(exhibit).poll(poll)
 
 
-@pytest.fixture
-def central_db(tmp_path):
-    db = CentralDb.open(tmp_path / "central.sqlite3")
+@pytest.fixture(params=["sqlite", "postgres"])
+def central_db(request, tmp_path):
+    """The central's database on both backends: on PostgreSQL the lines are left to kiosk.export
+    (RecordLines), and must still be the record path's bytes."""
+    target = tmp_path / "central.sqlite3" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
+    db = CentralDb.open(target)
     yield db
     db.close()
 
@@ -56,10 +59,17 @@ def copy_to_central(store, db: CentralDb) -> int:  # noqa: F811
                         + dt.timedelta(seconds=len(rows))).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
             rows.append(fields + (source, received, row_fingerprint(fields)))
     rows.reverse()
+    insert = (f"INSERT INTO records ({', '.join(RECORD_FIELDS)}, source, received_at, fingerprint) "
+              f"VALUES ({', '.join('?' for _ in range(len(RECORD_FIELDS) + 3))})")
+    if db.path is None:
+        import psycopg
+
+        with psycopg.connect(db._store.url) as conn:
+            conn.cursor().executemany(insert.replace("?", "%s"), rows)
+        return len(rows)
     conn = sqlite3.connect(db.path)
     with conn:
-        conn.executemany(f"INSERT INTO records ({', '.join(RECORD_FIELDS)}, source, received_at, fingerprint) "
-                         f"VALUES ({', '.join('?' for _ in range(len(RECORD_FIELDS) + 3))})", rows)
+        conn.executemany(insert, rows)
     conn.close()
     return len(rows)
 
