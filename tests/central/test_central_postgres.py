@@ -225,3 +225,45 @@ def _body_bytes(body: dict) -> bytes:
     import json
 
     return json.dumps(body).encode()
+
+
+def test_only_a_logged_redaction_changes_a_records_free_text(postgres_url):
+    """m006's rule in plpgsql: the free text may change, nothing else, and only while a
+    redactions row waits; the row is then applied and allows no second change."""
+    import psycopg
+
+    from central.db import CentralDb
+
+    CentralDb.open(postgres_url).close()
+    values = ["idea-1", "kiosk-01", "store", 1, "boot", "s", "idea", "e", None, None, "c1",
+              '{"layer":"de","text":"Ruf an: 0171 1234567"}', "[]", "2026-01-01T00:00:00.000000Z", "kiosk",
+              "2026-01-01T00:00:00.000000Z", "f" * 64]
+    with psycopg.connect(postgres_url) as conn:
+        conn.execute(f"INSERT INTO records VALUES ({', '.join(['%s'] * len(values))})", values)
+    redacted = '{"layer":"de","text":"Ruf an: [entfernt]"}'
+    refused = [
+        ("UPDATE records SET payload = %s WHERE id = 'idea-1'", (redacted,)),  # no redaction waits
+    ]
+    for sql, params in refused:
+        with pytest.raises(psycopg.errors.IntegrityError, match="immutable"):
+            with psycopg.connect(postgres_url) as conn:
+                conn.execute(sql, params)
+    waiting = ("INSERT INTO redactions (record_id, field, who, at, note) "
+               "VALUES ('idea-1', 'text', 'anna', '2026-01-02', 'Telefonnummer')")
+    for sql in ("UPDATE records SET payload = %s, fingerprint = 'x' WHERE id = 'idea-1'",  # the fingerprint too
+                "UPDATE records SET payload = replace(%s, '\"de\"', '\"en\"') WHERE id = 'idea-1'"):  # the layer too
+        with pytest.raises(psycopg.errors.IntegrityError, match="immutable"):
+            with psycopg.connect(postgres_url) as conn:
+                conn.execute(waiting)
+                conn.execute(sql, (redacted,))
+    with psycopg.connect(postgres_url) as conn:
+        conn.execute(waiting)
+        conn.execute("UPDATE records SET payload = %s WHERE id = 'idea-1'", (redacted,))
+    assert postgres_rows(postgres_url, "SELECT payload, fingerprint FROM records") == [(redacted, "f" * 64)]
+    assert postgres_rows(postgres_url, "SELECT applied FROM redactions") == [(1,)]
+    with pytest.raises(psycopg.errors.IntegrityError, match="immutable"):  # that redaction is used up
+        with psycopg.connect(postgres_url) as conn:
+            conn.execute("UPDATE records SET payload = %s WHERE id = 'idea-1'", (values[11],))
+    with pytest.raises(psycopg.errors.IntegrityError, match="never"):
+        with psycopg.connect(postgres_url) as conn:
+            conn.execute("UPDATE redactions SET note = 'anders'")

@@ -213,3 +213,36 @@ def test_central_restored_from_an_older_copy_gets_every_missing_record_again(kio
     assert pending(kiosk_store) == 0
     client.run_pass()  # and once complete, nothing is sent again
     assert_exactly_once(central, ids)
+
+
+@pytest.mark.postgres_only("a copy of the PostgreSQL database by pg_dump, as docs/central.md says to make it")
+def test_central_restored_from_an_older_pg_dump_gets_every_missing_record_again(kiosk_store, central, postgres,
+                                                                                tmp_path):
+    import subprocess
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    token = central.add_kiosk("kiosk-01")
+    ids = add_votes(kiosk_store, 150)
+    client = client_for(kiosk_store, central.url, token)
+    client.run_pass()
+    dump = tmp_path / "central.dump"
+    subprocess.run([str(postgres.bin / "pg_dump"), "--format=custom", f"--file={dump}", central.db_url],
+                   check=True, capture_output=True, timeout=120)  # while the central runs
+    ids += add_votes(kiosk_store, 250)
+    client.run_pass()
+    assert len(central_ids(central)) == 400
+    central.stop()
+    name = urlsplit(central.db_url).path.lstrip("/")
+    with psycopg.connect(postgres.url(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run([str(postgres.bin / "pg_restore"), "--no-owner", f"--dbname={central.db_url}", str(dump)],
+                   check=True, capture_output=True, timeout=120)
+    central.start()
+    assert len(central_ids(central)) == 150
+    status = client.run_pass()
+    assert status.last_error is None
+    assert_exactly_once(central, ids)
+    assert pending(kiosk_store) == 0
