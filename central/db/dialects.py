@@ -346,8 +346,9 @@ class SqliteStore:
     group_commit = True
     Error = sqlite3.Error
 
-    def __init__(self, path: Path, writer: sqlite3.Connection):
+    def __init__(self, path: Path, writer: sqlite3.Connection, *, checkpoint_beside: bool = False):
         self.path = path
+        self._checkpoint_beside = checkpoint_beside
         self.shown = str(path)
         self.writer = writer
         self._write_lock = threading.Lock()
@@ -373,9 +374,7 @@ class SqliteStore:
                 raise
         except sqlite3.DatabaseError as error:
             raise cls._cannot_open(path, error) from None
-        store = cls(path, conn)
-        store._checkpoint_beside = checkpoint_beside
-        return store
+        return cls(path, conn, checkpoint_beside=checkpoint_beside)
 
     @staticmethod
     def _cannot_open(path: Path, error: Exception) -> CentralDbError:
@@ -652,7 +651,6 @@ class PostgresStore:
             tables = {row[0] for row in conn.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")}
         if tables and self.dialect.migrations_table not in tables:
-            self.pool.close()
             raise CentralDbError(f"{self.shown}: not the central's database (it holds tables of another program: "
                                  f"{', '.join(sorted(tables)[:5])}); it was left as it is. Give [central] db an "
                                  "empty database of its own")
