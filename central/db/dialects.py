@@ -79,7 +79,13 @@ def exists(target) -> bool:
     """The central's database is there (an export must never make an empty one)."""
     if not is_url(target):
         return Path(target).exists()
-    return True  # a database server's database: opening it says when it is not the central's
+    try:
+        import psycopg
+
+        with psycopg.connect(target, connect_timeout=CONNECT_TIMEOUT_S) as conn:
+            return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (POSTGRES.migrations_table,)).fetchone()[0]
+    except Exception:  # noqa: BLE001 - not reachable, or no psycopg: opening it says what is wrong, in its words
+        return True
 
 
 # -- the two dialects: SQL fragments, DDL, triggers --------------------------------------------

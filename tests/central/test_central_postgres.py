@@ -267,3 +267,10 @@ def test_only_a_logged_redaction_changes_a_records_free_text(postgres_url):
     with pytest.raises(psycopg.errors.IntegrityError, match="never"):
         with psycopg.connect(postgres_url) as conn:
             conn.execute("UPDATE redactions SET note = 'anders'")
+
+
+def test_an_export_never_makes_the_central_in_an_empty_postgresql_database(postgres, postgres_url, tmp_path):
+    nothing = CentralServer(tmp_path / "empty", db=postgres_url)
+    done = nothing.cli("export", "--out", str(tmp_path / "x.csv"))
+    assert done.returncode == 2 and "no central database" in done.stderr
+    assert postgres.rows(postgres_url, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'") == [(0,)]
