@@ -22,7 +22,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -30,7 +29,7 @@ from common import PROJECT, report
 
 sys.path.insert(0, str(PROJECT / "tests"))
 
-from bench_sync import batch_bodies, percentile, push  # noqa: E402
+from bench_sync import batch_bodies, percentile, push_together  # noqa: E402
 from postgres_server import PostgresServer  # noqa: E402
 
 KIOSKS = 50
@@ -77,16 +76,8 @@ def fleet(central: Central) -> tuple[float, float, float, list[str]]:
     """(records/s, p50 ms, p99 ms, errors) of KIOSKS kiosks pushing at once."""
     tokens = [central.add_kiosk(f"kiosk-{n:02d}") for n in range(KIOSKS)]
     bodies = [batch_bodies(f"kiosk-{n:02d}", BATCHES_PER_KIOSK) for n in range(KIOSKS)]
-    latencies: list[float] = []
     errors: list[str] = []
-    threads = [threading.Thread(target=push, args=(central.port, tokens[n], bodies[n], latencies, errors))
-               for n in range(KIOSKS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    took = time.perf_counter() - started
+    took, latencies = push_together(central.port, tokens, bodies, errors)
     records = KIOSKS * BATCHES_PER_KIOSK * BATCH
     return records / took, percentile(latencies, 0.5), percentile(latencies, 0.99), errors
 

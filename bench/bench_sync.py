@@ -184,6 +184,20 @@ def push(port: int, token: str, bodies: list[bytes], latencies: list[float], err
     connection.close()
 
 
+def push_together(port: int, tokens: list[str], bodies: list[list[bytes]], errors: list[str]) -> tuple[float, list]:
+    """Every kiosk (its token, its batches) pushing at once, each waiting for its answer before
+    its next batch: (seconds until the last answer, every push's latency in ms)."""
+    latencies: list[float] = []
+    threads = [threading.Thread(target=push, args=(port, token, kiosk_bodies, latencies, errors))
+               for token, kiosk_bodies in zip(tokens, bodies)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - started, latencies
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -198,15 +212,7 @@ def concurrent_kiosks(work: Path) -> None:
     alone: list[float] = []
     errors: list[str] = []
     push(central.port, tokens[KIOSKS], bodies[KIOSKS], alone, errors)
-    latencies: list[float] = []
-    threads = [threading.Thread(target=push, args=(central.port, tokens[n], bodies[n], latencies, errors))
-               for n in range(KIOSKS)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    took = time.perf_counter() - started
+    took, latencies = push_together(central.port, tokens[:KIOSKS], bodies[:KIOSKS], errors)
     central.stop()
     p50, p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     records = KIOSKS * BATCHES_PER_KIOSK * BATCH
