@@ -32,8 +32,8 @@ router = APIRouter(prefix="/staff", include_in_schema=False)
 HERE = Path(__file__).parent
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
-# What a period's participation counts, in the report's words.
 _STEP_PLURAL = {"Tag": "Tage", "Woche": "Wochen", "Monat": "Monate"}
+# What a period's participation counts, in the report's words.
 COUNTED = {"session": "Besuche", "vote": "Stimmen", "feedback": "Bewertungen", "idea": "Ideen"}
 # The participation chart's geometry in SVG units (it scales with the page).
 CHART_WIDTH, CHART_HEIGHT, CHART_TOP, CHART_BOTTOM, CHART_LEFT = 680, 220, 12, 36, 44
@@ -49,7 +49,7 @@ def _period(params) -> tuple[dt.date, dt.date, str | None]:
         text = params.get(name, "")
         if not text:
             continue
-        day = _day(text[:MAX_VALUE_CHARS]) if len(text) <= MAX_VALUE_CHARS else None
+        day = _day(text) if len(text) <= MAX_VALUE_CHARS else None
         if day is None:
             return first, last, f"„{words}“: Datum bitte als JJJJ-MM-TT (z. B. 2026-11-30)."
         first, last = (day, last) if name == "since" else (first, day)
