@@ -24,12 +24,10 @@ export's created_at order.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -38,6 +36,7 @@ import time
 import uuid
 from pathlib import Path
 
+from bench_sync import Central
 from common import PROJECT, report
 
 RECORDS = 1_000_000
@@ -201,38 +200,13 @@ def export_command(config: Path, out: Path, fmt: str) -> tuple[float, float]:
     return took, usage.ru_maxrss / 1024
 
 
-class Central:
-    """`kiosk-central serve` in its own process on a free port."""
-
-    def __init__(self, config: Path):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([*CENTRAL, "serve", "--config", str(config), "--port", str(self.port)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise SystemExit("the central did not start")
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(30)
-
-
 def dashboard_csv(config: Path, out: Path) -> float | None:
     """Seconds from the export form's POST to the last byte of the ZIP, logged in as staff."""
     import requests
 
     subprocess.run([*CENTRAL, "add-staff", "bench", "--password-stdin", "--replace", "--config", str(config)],
                    input=PASSWORD + "\n", capture_output=True, text=True, check=True)
-    central = Central(config)
+    central = Central(config.parent, config=config)
     try:
         session = requests.Session()
         page = session.get(central.url + "/staff/login", timeout=30).text

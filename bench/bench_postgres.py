@@ -18,58 +18,20 @@ Run: cd bench && ../.venv/bin/python bench_postgres.py
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from common import PROJECT, report
 
 sys.path.insert(0, str(PROJECT / "tests"))
 
-from bench_sync import batch_bodies, percentile, push_together  # noqa: E402
+from bench_sync import Central, batch_bodies, percentile, push_together  # noqa: E402
 from postgres_server import PostgresServer  # noqa: E402
 
 KIOSKS = 50
 BATCHES_PER_KIOSK = 4
 BATCH = 500
-CENTRAL = [str(PROJECT / ".venv" / "bin" / "kiosk-central")]
-
-
-class Central:
-    """`kiosk-central serve [--workers N]` on `db`, on a free port."""
-
-    def __init__(self, folder: Path, db: str, workers: int = 1):
-        folder.mkdir(parents=True, exist_ok=True)
-        self.config = folder / "central.toml"
-        self.config.write_text(f'[central]\ndb = "{db}"\nmax_concurrent_pushes = {KIOSKS}\n', encoding="utf-8")
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.process = subprocess.Popen([*CENTRAL, "serve", "--config", str(self.config), "--port", str(self.port),
-                                         "--workers", str(workers)], stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise SystemExit(f"the central on {db} did not start")
-                time.sleep(0.1)
-        time.sleep(1.0 if workers > 1 else 0)  # every worker's start-up done (the socket answers with the first)
-
-    def add_kiosk(self, kiosk_id: str) -> str:
-        out = subprocess.run([*CENTRAL, "add-kiosk", kiosk_id, "--config", str(self.config)], capture_output=True,
-                             text=True, check=True).stdout
-        return out.strip().splitlines()[-1]
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(60)
 
 
 def fleet(central: Central) -> tuple[float, float, float, list[str]]:
@@ -90,7 +52,9 @@ def main() -> int:
         runs = (("SQLite, 1 worker", "central.sqlite3", 1), ("PostgreSQL, 1 worker", None, 1),
                 ("PostgreSQL, 4 workers", None, 4))
         for name, db, workers in runs:
-            central = Central(work / name.replace(", ", "-").replace(" ", "-"), db or server.new_database(), workers)
+            folder = work / name.replace(", ", "-").replace(" ", "-")
+            folder.mkdir()
+            central = Central(folder, db or server.new_database(), workers, max_concurrent_pushes=KIOSKS)
             try:
                 results[name] = fleet(central)
             finally:

@@ -48,30 +48,37 @@ CENTRAL = [str(PROJECT / ".venv" / "bin" / "kiosk-central")]
 
 
 class Central:
-    """The real central in its own process, on a free port, its database in `folder`."""
+    """The real central in its own process(es), on a free port: `kiosk-central serve` with
+    `workers` workers on `db` (a file in `folder`, or a PostgreSQL URL) and the other [central]
+    `settings`, or on the settings file `config` as it is."""
 
-    def __init__(self, folder: Path, **settings):
+    def __init__(self, folder: Path, db: str = "central.sqlite3", workers: int = 1, config: Path | None = None,
+                 **settings):
         self.folder = folder
-        self.config = folder / "central.toml"
-        lines = ["[central]", 'db = "central.sqlite3"'] + [f"{key} = {json.dumps(value)}"
-                                                           for key, value in settings.items()]
-        self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        self.db = folder / "central.sqlite3"
+        self.config = config or folder / "central.toml"
+        if config is None:
+            lines = ["[central]", f"db = {json.dumps(db)}"] + [f"{key} = {json.dumps(value)}"
+                                                              for key, value in settings.items()]
+            self.config.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.db = folder / db
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen([*CENTRAL, "serve", "--config", str(self.config), "--port", str(self.port)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
+        self.process = subprocess.Popen([*CENTRAL, "serve", "--config", str(self.config), "--port", str(self.port),
+                                         "--workers", str(workers)], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
         while True:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=1):
                     break
             except OSError:
                 if time.monotonic() > deadline or self.process.poll() is not None:
-                    raise SystemExit("the central did not start")
+                    raise SystemExit(f"the central on {db} did not start")
                 time.sleep(0.05)
+        if workers > 1:
+            time.sleep(1.0)  # every worker's start-up done (the socket answers with the first)
 
     def add_kiosk(self, kiosk_id: str) -> str:
         out = subprocess.run([*CENTRAL, "add-kiosk", kiosk_id, "--config", str(self.config)], capture_output=True,
@@ -80,7 +87,7 @@ class Central:
 
     def stop(self) -> None:
         self.process.terminate()
-        self.process.wait(30)
+        self.process.wait(60)
 
 
 def empty_schema(work: Path) -> Path:
