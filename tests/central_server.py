@@ -150,6 +150,18 @@ class CentralServer:
 
     # -- looking inside ------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def database(self):
+        """The central's database opened beside the running service (CentralDb), as the
+        dashboard writes it; closed when the block ends."""
+        from central.db import CentralDb
+
+        db = CentralDb.open(self.db)
+        try:
+            yield db
+        finally:
+            db.close()
+
     def rows(self, sql: str, params=()) -> list[tuple]:
         """Rows of `sql` read from the central's database directly (`?` placeholders; `user` is
         quoted, "user", as PostgreSQL needs)."""

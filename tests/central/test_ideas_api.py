@@ -7,13 +7,11 @@ tested in tests/dashboard/test_moderation.py)."""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 
 import pytest
 import requests
 
-from central.db import CentralDb
 from central_records import push, record
 from sync.protocol import IDEAS_PATH, MAX_WALL_IDEAS, MAX_WALL_TEXT, ErrorAnswer, IdeasAnswer, IdeaStatus, read_answer
 
@@ -23,16 +21,6 @@ PHONE_NUMBER = "0171 2345678"
 def idea(text: str, seq: int, store_id: str, layer: str = "de", **changes) -> dict:
     return record("kiosk-01", store_id, seq, kind="idea", poll_id=None, question_version=None,
                   payload={"text": text, "layer": layer}, **changes)
-
-
-@contextlib.contextmanager
-def staff_db(central):
-    """The central's database opened beside the running service, as the dashboard writes it."""
-    db = CentralDb.open(central.db)
-    try:
-        yield db
-    finally:
-        db.close()
 
 
 def at(second: int) -> str:
@@ -59,7 +47,7 @@ def ideas(central):
     }
     assert push(central, token, list(sent.values())).status_code == 200
     ids = {name: values["id"] for name, values in sent.items()}
-    with staff_db(central) as db:
+    with central.database() as db:
         db.redact(ids["redacted"], "Mehr Bänke am Markt, ruft mich an: [entfernt]", "anna", at(1),
                   "Telefonnummer entfernt")
         db.moderate(ids["redacted"], "approved", "anna", at(2))
@@ -93,7 +81,7 @@ def test_only_approved_ideas_with_their_answers_newest_change_first(ideas):
 
 def test_a_change_of_mind_takes_an_idea_off_the_wall_and_a_new_answer_moves_it_up(ideas):
     central, token, ids = ideas
-    with staff_db(central) as db:
+    with central.database() as db:
         db.moderate(ids["answered"], "rejected", "anna", at(7), "doch nicht")
         db.answer_idea(ids["redacted"], IdeaStatus.REVIEWING.value, {"de": None, "en": "We are looking into it.",
                                                                      "ls": None}, "ben", at(8))
@@ -122,7 +110,7 @@ def test_the_wall_holds_at_most_its_limit_and_odd_records_fit_the_wire(central):
     for start in range(0, len(many), 50):
         assert push(central, token, many[start:start + 50]).status_code == 200
     assert push(central, token, [long_one]).status_code == 200
-    with staff_db(central) as db:
+    with central.database() as db:
         for n, values in enumerate(many):
             db.moderate(values["id"], "approved", "anna", f"2026-12-01T10:{n // 60:02d}:{n % 60:02d}.000000Z")
         db.moderate(long_one["id"], "approved", "anna", "2026-12-01T11:00:00.000000Z")
@@ -135,7 +123,7 @@ def test_the_wall_holds_at_most_its_limit_and_odd_records_fit_the_wire(central):
 
 def test_answered_ideas_of_a_period_for_the_report(ideas):
     central, _, ids = ideas
-    with staff_db(central) as db:
+    with central.database() as db:
         every = db.answered_ideas()
         none = db.answered_ideas("2000-01-01", "2000-01-02")
     assert [i["id"] for i in every] == [ids["redacted"], ids["answered"], ids["plain"]]  # oldest first

@@ -4,25 +4,12 @@ HTML 200, a 500, an older central) leaves the kept wall as it was and the push u
 
 from __future__ import annotations
 
-import contextlib
 
 import pytest
 
-from central.db import CentralDb
 from sync.protocol import IDEAS_PATH, IdeaStatus
 
-from fault_proxy import FaultProxy
 from sync_helpers import add_idea, add_votes, central_ids, client_for, open_store, pending
-
-
-@contextlib.contextmanager
-def staff_db(central):
-    """The central's database beside the running service, as the dashboard writes it."""
-    db = CentralDb.open(central.db)
-    try:
-        yield db
-    finally:
-        db.close()
 
 
 def at(second: int) -> str:
@@ -30,23 +17,10 @@ def at(second: int) -> str:
 
 
 def approve(central, record_id: str, second: int, status: str | None = None, answer: dict | None = None) -> None:
-    with staff_db(central) as db:
+    with central.database() as db:
         db.moderate(record_id, "approved", "anna", at(second))
         if status is not None:
             db.answer_idea(record_id, status, answer or {}, "ben", at(second + 1))
-
-
-@pytest.fixture
-def kiosk_store(tmp_path):
-    store = open_store(tmp_path / "kiosk.sqlite3")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def proxy(central):
-    with FaultProxy(central.url) as running:
-        yield running
 
 
 def test_a_pass_pushes_then_pulls_the_wall_and_the_store_keeps_it(kiosk_store, central, proxy):
@@ -62,7 +36,7 @@ def test_a_pass_pushes_then_pulls_the_wall_and_the_store_keeps_it(kiosk_store, c
     assert paths[-1] == IDEAS_PATH and paths.count(IDEAS_PATH) == 1 and "/api/v1/records" in paths[0]
 
     approve(central, bench, 1, IdeaStatus.REVIEWING.value, {"de": "Wir prüfen das.", "en": "We are looking into it."})
-    with staff_db(central) as db:
+    with central.database() as db:
         db.moderate(rude, "rejected", "anna", at(5), "beleidigend")
     client.run_pass()
     wall = kiosk_store.idea_wall()

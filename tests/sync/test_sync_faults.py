@@ -13,21 +13,7 @@ import pytest
 
 from sync.client import CONNECT_TIMEOUT_S, READ_TIMEOUT_S
 
-from fault_proxy import FaultProxy
 from sync_helpers import add_votes, central_ids, client_for, fixed_clock, open_store, pending
-
-
-@pytest.fixture
-def kiosk_store(tmp_path):
-    store = open_store(tmp_path / "kiosk.sqlite3")
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def proxy(central):
-    with FaultProxy(central.url) as running:
-        yield running
 
 
 def passes_until_empty(client, store, limit: int = 40) -> int:
