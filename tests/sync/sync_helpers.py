@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from pathlib import Path
 
+import pytest
 import requests
 
 from kiosk.core.records import Kind, RecordDraft, new_record_id
@@ -81,3 +82,20 @@ def fill_backlog(path: Path, count: int, *, kiosk_id: str = "kiosk-01") -> list[
     finally:
         conn.close()
     return ids
+
+
+# Fixtures of the sync tests (imported by them: a conftest.py here would shadow tests/conftest.py,
+# which test modules import by name).
+@pytest.fixture
+def kiosk_store(tmp_path):
+    store = open_store(tmp_path / "kiosk.sqlite3")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def proxy(central):
+    from fault_proxy import FaultProxy  # in tests/, which the benchmarks that use these helpers lack
+
+    with FaultProxy(central.url) as running:
+        yield running

@@ -9,6 +9,7 @@ import pytest
 
 from sync.protocol import IDEAS_PATH, IdeaStatus
 
+from sync_helpers import kiosk_store, proxy  # noqa: F401 (fixtures)
 from sync_helpers import add_idea, add_votes, central_ids, client_for, open_store, pending
 
 

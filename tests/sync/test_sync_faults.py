@@ -13,6 +13,7 @@ import pytest
 
 from sync.client import CONNECT_TIMEOUT_S, READ_TIMEOUT_S
 
+from sync_helpers import kiosk_store, proxy  # noqa: F401 (fixtures)
 from sync_helpers import add_votes, central_ids, client_for, fixed_clock, open_store, pending
 
 
