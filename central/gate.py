@@ -20,6 +20,7 @@ import time
 from sync.protocol import HEARTBEAT_PATH, MAX_BATCH_BYTES, RECORDS_PATH
 
 from .answers import error_response
+from .push_slots import slots_for
 
 # Pushes in the threadpool at once (the rest wait, read, on the event loop).
 PUSHES_WORKING = 8
@@ -48,8 +49,8 @@ class PushGate:
         self.app = app
         self.max_concurrent_pushes = max_concurrent_pushes
         self.retry_after_s = retry_after_s
-        # Only touched on the event loop: no lock needed.
-        self.in_flight = 0
+        # The places for pushes in flight: this process's, or shared by serve's workers.
+        self.slots = slots_for(max_concurrent_pushes)
         self._working = asyncio.Semaphore(PUSHES_WORKING)
 
     async def __call__(self, scope, receive, send):
@@ -57,22 +58,22 @@ class PushGate:
             await self.app(scope, receive, send)
             return
         is_push = scope["path"] == RECORDS_PATH
-        if is_push and self.in_flight >= self.max_concurrent_pushes:
+        place = self.slots.take() if is_push else None
+        if is_push and place is None:
             # Read on (and dropped, bounded) so that the kiosk gets the 429 and its Retry-After,
             # not a connection reset while it is still sending.
             await _drain(receive, _declared_length(scope))
             await _answer(scope, receive, send, error_response(
-                429, "busy", f"the central is handling {self.in_flight} pushes; try again in about "
-                f"{self.retry_after_s} s", {"Retry-After": str(self.retry_after_s)}))
+                429, "busy", f"the central is handling {self.max_concurrent_pushes} pushes, its most at once; "
+                f"try again in about {self.retry_after_s} s", {"Retry-After": str(self.retry_after_s)}))
             return
         if is_push:
-            self.in_flight += 1
             send = _with_server_timing(send, time.perf_counter())
         try:
             await self._checked(scope, receive, send, BODY_LIMITS[scope["path"]])
         finally:
             if is_push:
-                self.in_flight -= 1
+                self.slots.give(place)
 
     async def _checked(self, scope, receive, send, limit: int):
         headers = {name.lower(): value for name, value in scope["headers"]}

@@ -7,8 +7,9 @@
 `CentralServer(folder, **settings)` writes `folder/central.toml` ([central] keys from
 `settings`; db defaults to folder/central.sqlite3, or to a new PostgreSQL database while the
 tests' `central_backend` is "postgres": tests/conftest.py) and picks a free port; `start()` runs the
-real command and waits (polling, with a deadline) until it answers; `stop()` sends SIGTERM and
-waits; `kill()` sends SIGKILL; `start()` again uses the same port and database. `add_kiosk`,
+real command (on PostgreSQL with `--workers 2`, POSTGRES_WORKERS) and waits (polling, with a
+deadline) until it answers; `stop()` sends SIGTERM and waits; `kill()` sends SIGKILL to all its
+processes; `start()` again uses the same port and database. `add_kiosk`,
 `revoke_kiosk` and `cli` run the real `kiosk-central` command line; `rows` reads the database
 directly (sqlite3, or psycopg for PostgreSQL; `?` placeholders either way).
 """
@@ -30,6 +31,9 @@ import requests
 
 PROJECT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 20
+# On PostgreSQL a central is started with this many workers (`serve --workers N`), so that the
+# central's whole suite shows that several workers behave as one (issue 13); on SQLite one.
+POSTGRES_WORKERS = 2
 # Set by tests/conftest.py's central_backend while it is "postgres": gives a new, empty
 # PostgreSQL database's URL, the db of every CentralServer made without one.
 DATABASES = None
@@ -54,7 +58,7 @@ def _toml_value(value) -> str:
 
 
 class CentralServer:
-    def __init__(self, folder: Path, **settings):
+    def __init__(self, folder: Path, *, workers: int | None = None, **settings):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.config_path = self.folder / "central.toml"
@@ -64,6 +68,7 @@ class CentralServer:
         self.db_url = db if db.startswith(("postgresql://", "postgres://")) else None
         self.db_path = None if self.db_url else self.folder / db
         self.backend = "postgres" if self.db_url else "sqlite"
+        self.workers = workers if workers is not None else (POSTGRES_WORKERS if self.db_url else 1)
         # What CentralDb.open takes: the file, or the URL.
         self.db = self.db_url or self.db_path
         self.config_path.write_text("[central]\n" + "".join(
@@ -85,9 +90,11 @@ class CentralServer:
         def limit_files():
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
 
+        workers = ["--workers", str(self.workers)] if self.workers > 1 else []
+        # A session of its own: kill() ends the supervisor and its workers together.
         self.process = subprocess.Popen(
-            central_command("serve", "--config", str(self.config_path), "--port", str(self.port)),
-            cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT,
+            central_command("serve", "--config", str(self.config_path), "--port", str(self.port), *workers),
+            cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             preexec_fn=limit_files if file_size_limit is not None else None)
         log.close()
         deadline = time.monotonic() + timeout
@@ -117,9 +124,13 @@ class CentralServer:
             raise RuntimeError(f"the central did not stop within {timeout} s of SIGTERM:\n{self.log()}") from None
 
     def kill(self) -> None:
-        """SIGKILL: the central gets no chance to finish anything."""
+        """SIGKILL to the central's every process (the supervisor and its workers, with their
+        checking processes): none gets a chance to finish anything."""
         if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.process.wait()
 
     @property

@@ -26,7 +26,7 @@ from .sessions import (LOCK_AFTER, LOCK_MINUTES, LOGIN_COOKIE, SESSION_COOKIE, S
 router = APIRouter(prefix="/staff", include_in_schema=False)
 HERE = Path(__file__).parent
 MAX_FORM_BYTES = 8 * 1024
-LOGINS_PER_ADDRESS = RateLimit(30, 60)
+LOGINS_PER_ADDRESS = RateLimit("login-address", 30, 60)
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
                         trim_blocks=True, lstrip_blocks=True)
 _STYLESHEET = (HERE / "dashboard.css").read_bytes()
@@ -105,7 +105,7 @@ async def login(request: Request):
     if not csrf_ok(request.app.state.form_secret, request.cookies.get(LOGIN_COOKIE), form.get("csrf")):
         return _login_form(request, 403, "Das Formular war abgelaufen. Bitte erneut anmelden.")
     address = request.client.host if request.client else "?"
-    if wait := LOGINS_PER_ADDRESS.hit(address):
+    if wait := await run_in_threadpool(LOGINS_PER_ADDRESS.hit, request.app.state.db, address):
         response = _login_form(request, 429, "Zu viele Versuche von hier. Bitte eine Minute warten.")
         response.headers["Retry-After"] = str(wait)
         return response

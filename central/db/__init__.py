@@ -27,8 +27,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import math
 import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
@@ -55,6 +57,9 @@ log = logging.getLogger("central")
 
 # How far ahead one look for the next stored seqs goes when the contiguous seq advances.
 _ADVANCE_WINDOW = 1000
+# Rate windows (rate_hit) older than this are dropped whenever a new window starts: a window
+# lasts minutes, the longest (a hand-off's 10 submissions) ten.
+RATE_WINDOWS_KEPT_S = 3600
 
 _INSERT_RECORD = (f"INSERT INTO records ({', '.join(_RECORD_COLUMNS)}) "
                   f"VALUES ({', '.join('?' for _ in _RECORD_COLUMNS)}) ON CONFLICT DO NOTHING")
@@ -509,6 +514,23 @@ class CentralDb:
                 conn.execute("UPDATE staff SET failed_logins = 0, locked_until = ? WHERE \"user\" = ?",
                              (locked_until, user))
             return row[0]
+
+    def rate_hit(self, key: str, limit: int, window_s: float, now: float | None = None) -> int:
+        """Count an event of `key` in its window (m007_rate_windows: shared by every worker of
+        the central); 0 when it is within `limit` events per `window_s` seconds, else how many
+        whole seconds until the window ends. A window starts at its first event."""
+        now = time.time() if now is None else now
+        with self._write() as conn:
+            hits, started = conn.execute(
+                "INSERT INTO rate_windows (key, started, hits) VALUES (?, ?, 1) ON CONFLICT (key) DO UPDATE SET "
+                "hits = CASE WHEN rate_windows.started <= ? THEN 1 ELSE rate_windows.hits + 1 END, "
+                "started = CASE WHEN rate_windows.started <= ? THEN excluded.started ELSE rate_windows.started END "
+                "RETURNING hits, started", (key, now, now - window_s, now - window_s)).fetchone()
+            if hits == 1:  # a new window: the index on started finds the old ones, if any
+                conn.execute("DELETE FROM rate_windows WHERE started < ?", (now - RATE_WINDOWS_KEPT_S,))
+        if hits <= limit:
+            return 0
+        return max(1, math.ceil(started + window_s - now))
 
     def start_staff_session(self, user: str, token_hash: str, now: str, expires_at: str) -> None:
         with self._write() as conn:

@@ -361,3 +361,14 @@ def m006_moderation(s: Schema) -> None:
         s.refuse(f"{table}_never_deleted", "DELETE", table, f"{table} entries are never deleted")
     s.refuse("moderation_log_unchanged", "UPDATE", "moderation_log", "moderation_log entries are never changed")
     s.run(s.dialect.redactions_unchanged())
+
+
+@migration
+def m007_rate_windows(s: Schema) -> None:
+    # The phone forms' and the login's rate limits (central/phone/security.py RateLimit), kept
+    # in the database so that every worker of the central counts against the same window: a
+    # limit counted in each process's memory would let N workers take N times as much. A row
+    # per key, a fixed window from its first event; old rows are dropped as new ones come.
+    # Not moved by move-db (central/db/move.py): a window lasts minutes.
+    s.execute("CREATE TABLE rate_windows (key TEXT PRIMARY KEY, started REAL NOT NULL, hits INTEGER NOT NULL)")
+    s.execute("CREATE INDEX rate_windows_started ON rate_windows (started)")

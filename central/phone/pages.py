@@ -39,8 +39,8 @@ router = APIRouter(prefix="/m", include_in_schema=False)
 HERE = Path(__file__).parent
 MAX_TEXT_CHARS = 600
 # Votes, ratings and ideas: per hand-off (one visitor) and per address (a whole room may share one).
-PER_HANDOFF = RateLimit(10, 600)
-PER_ADDRESS = RateLimit(120, 60)
+PER_HANDOFF = RateLimit("phone-handoff", 10, 600)
+PER_ADDRESS = RateLimit("phone-address", 120, 60)
 _PHONE_STORES = uuid.UUID("5d0c8f0e-4d53-4b8e-9d1f-5f4f2a9c7e10")
 
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]),
@@ -234,7 +234,7 @@ async def _checked(request: Request, exhibit_id: str):
         return page.render("message.html", status=403, message=say("form_expired", page.layer),
                            back=page.link(f"/{exhibit.id}")), None, None, None
     address = request.client.host if request.client else "?"
-    wait = PER_ADDRESS.hit(address) or (PER_HANDOFF.hit(page.handoff.handoff_id) if page.handoff else 0)
+    wait = await run_in_threadpool(_rate_wait, request.app.state.db, address, page.handoff)
     if wait:
         response = page.render("message.html", status=429, message=say("too_many", page.layer),
                                back=page.link(f"/{exhibit.id}"))
@@ -245,6 +245,10 @@ async def _checked(request: Request, exhibit_id: str):
                            message=say(page.handoff_problem or "visitors_only", page.layer),
                            back=page.link(f"/{exhibit.id}")), None, None, None
     return None, page, exhibit, values
+
+
+def _rate_wait(db, address: str, handoff) -> int:
+    return PER_ADDRESS.hit(db, address) or (PER_HANDOFF.hit(db, handoff.handoff_id) if handoff else 0)
 
 
 def _refused(page: Page, exhibit, why: str) -> HTMLResponse:

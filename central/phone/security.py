@@ -11,12 +11,9 @@ city's Wi-Fi and one public address.
 
 from __future__ import annotations
 
-import collections
 import hashlib
 import hmac
 import secrets
-import threading
-import time
 
 CSRF_COOKIE = "stadtlabor_form"
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; "
@@ -46,22 +43,12 @@ def form_token_ok(secret: bytes, cookie: str | None, sent: str | None) -> bool:
 
 
 class RateLimit:
-    """At most `limit` events per `window_s` per key; `hit` says how long to wait (0: go)."""
+    """At most `limit` events per `window_s` per key, counted in the central's database
+    (CentralDb.rate_hit), so that every worker of the central counts against the same window.
+    `hit(db, key)` says how many seconds to wait (0: go)."""
 
-    def __init__(self, limit: int, window_s: float, clock=time.monotonic):
-        self.limit, self.window_s, self._clock = limit, window_s, clock
-        self._events: dict[str, collections.deque] = {}
-        self._lock = threading.Lock()
+    def __init__(self, name: str, limit: int, window_s: float):
+        self.name, self.limit, self.window_s = name, limit, window_s
 
-    def hit(self, key: str) -> int:
-        now = self._clock()
-        with self._lock:
-            if len(self._events) > 100_000:  # a flood of keys: forget the idle ones
-                self._events = {k: q for k, q in self._events.items() if q and now - q[-1] < self.window_s}
-            events = self._events.setdefault(key, collections.deque())
-            while events and now - events[0] >= self.window_s:
-                events.popleft()
-            if len(events) >= self.limit:
-                return max(1, int(self.window_s - (now - events[0])) + 1)
-            events.append(now)
-            return 0
+    def hit(self, db, key: str) -> int:
+        return db.rate_hit(f"{self.name}:{key}", self.limit, self.window_s)

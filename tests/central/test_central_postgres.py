@@ -194,7 +194,7 @@ def test_opened_by_several_at_once_the_migrations_run_once(postgres_url):
     assert not failed and len(opened) == 4
     names = [row[0] for row in postgres_rows(postgres_url, "SELECT name FROM central_migrations ORDER BY id")]
     assert names == ["m001_initial", "m002_phone_votes", "m003_staff", "m004_export_log", "m005_vote_tallies",
-                     "m006_moderation"]
+                     "m006_moderation", "m007_rate_windows"]
 
 
 def test_records_are_never_changed_or_deleted_here_either(postgres_url):

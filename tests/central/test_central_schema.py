@@ -49,7 +49,7 @@ def test_opening_twice_migrates_once(tmp_path):
     CentralDb.open(tmp_path / "c.sqlite3").close()
     names = sqlite3.connect(tmp_path / "c.sqlite3").execute("SELECT name FROM _sqlite_migrations").fetchall()
     assert names == [("m001_initial",), ("m002_phone_votes",), ("m003_staff",), ("m004_export_log",),
-                     ("m005_vote_tallies",), ("m006_moderation",)]
+                     ("m005_vote_tallies",), ("m006_moderation",), ("m007_rate_windows",)]
 
 
 def test_a_kiosk_store_or_other_database_is_refused_and_left_alone(tmp_path):

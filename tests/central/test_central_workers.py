@@ -5,8 +5,10 @@ replay their batches at once and when a worker is killed with SIGKILL in the mid
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -18,12 +20,18 @@ from pathlib import Path
 import pytest
 import requests
 
-from central_records import push, records
+from central.push_slots import SlotFiles
+from central_records import batch, push, records
 from central_server import central_command, free_port
+from sync.protocol import RECORDS_PATH
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "sync"))
 
 from sync_helpers import client_for, fill_backlog, open_store, pending  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "dashboard"))
+
+from staff_helpers import PASSWORD, add_staff, login_csrf  # noqa: E402
 
 START_TIMEOUT_S = 30
 
@@ -31,10 +39,12 @@ START_TIMEOUT_S = 30
 class Workers:
     """`kiosk-central serve --workers N` on `db`, its own subprocess, on a free port."""
 
-    def __init__(self, folder: Path, db: str, workers: int):
+    def __init__(self, folder: Path, db: str, workers: int, max_concurrent_pushes: int = 16):
         self.config = folder / "central.toml"
-        # Twelve pushes at once may all reach one worker: none is shed here (the gate has its own tests).
-        self.config.write_text(f'[central]\ndb = "{db}"\nmax_concurrent_pushes = 16\n', encoding="utf-8")
+        self.config_path = self.config  # as CentralServer names it (tests/dashboard/staff_helpers.py)
+        # Twelve pushes at once: none is shed here unless a test asks for fewer places.
+        self.config.write_text(f'[central]\ndb = "{db}"\nmax_concurrent_pushes = {max_concurrent_pushes}\n',
+                               encoding="utf-8")
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = folder / "serve.log"
@@ -96,8 +106,8 @@ class Workers:
 def workers(tmp_path, postgres_url):
     started = []
 
-    def start(count: int) -> Workers:
-        server = Workers(tmp_path, postgres_url, count).start()
+    def start(count: int, **settings) -> Workers:
+        server = Workers(tmp_path, postgres_url, count, **settings).start()
         started.append(server)
         return server
 
@@ -189,3 +199,77 @@ def test_a_worker_killed_during_inserts_loses_nothing_and_doubles_nothing(worker
     assert stored_ids(postgres, postgres_url) == Counter(ids)  # 30,000, each once
     assert set(central.worker_pids()).isdisjoint(victims) and len(central.worker_pids()) == 2
     store.close()
+
+
+def test_a_place_held_by_one_process_is_free_for_none_until_it_dies(tmp_path):
+    """The push gate's places across processes (central/push_slots.py): a real second process
+    holds the only place; this one finds none, and takes it once that process is killed."""
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; sys.path.insert(0, '.'); from central.push_slots import SlotFiles; "
+        f"place = SlotFiles('{tmp_path}', 1).take(); print(place is not None, flush=True); time.sleep(60)")],
+        cwd=Path(__file__).resolve().parents[2], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "True"
+        slots = SlotFiles(tmp_path, 1)
+        assert slots.take() is None
+        two = SlotFiles(tmp_path, 2)  # a second place: free, and then this process holds it
+        place = two.take()
+        assert place is not None and two.take() is None  # the same process's second try finds none
+        two.give(place)
+    finally:
+        holder.kill()
+        holder.wait()
+    place = slots.take()
+    assert place is not None  # the kernel dropped the dead holder's lock
+    slots.give(place)
+
+
+def _held_push(central, token: str) -> tuple[socket.socket, bytes]:
+    """A push whose body is still being sent (it holds its place in the gate), and the rest of
+    its body."""
+    body = json.dumps(batch(records(10))).encode()
+    conn = socket.create_connection(("127.0.0.1", central.port))
+    conn.sendall(f"POST {RECORDS_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                 f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode() + body[:10])
+    return conn, body[10:]
+
+
+def test_max_concurrent_pushes_holds_for_all_workers_together(workers):
+    central = workers(2, max_concurrent_pushes=1)
+    token = central.add_kiosk("kiosk-01")
+
+    def another_push() -> int:  # a new connection each time: any worker may take it
+        return requests.post(central.url + RECORDS_PATH, json=batch(records(5)), headers=central.auth(token),
+                             timeout=30).status_code
+
+    held, rest = _held_push(central, token)
+    try:
+        deadline = time.monotonic() + 20
+        while another_push() != 429:  # until the held push is in its worker's hands
+            assert time.monotonic() < deadline, "the held push never took the place"
+        assert [another_push() for _ in range(12)] == [429] * 12
+        held.sendall(rest)
+        assert held.recv(4096).startswith(b"HTTP/1.1 200")
+    finally:
+        held.close()
+    deadline = time.monotonic() + 10
+    while another_push() != 200:  # the place is free again
+        assert time.monotonic() < deadline
+
+
+def test_the_login_rate_limit_counts_across_workers(workers):
+    central = workers(2)
+    assert add_staff(central, "anna").returncode == 0
+    with requests.Session() as session:
+        csrf = login_csrf(session, central)
+        cookies = session.cookies.get_dict()
+    # Each try on a new connection, so both workers take some: the window is one for all.
+    answers = [requests.post(central.url + "/staff/login", data={"user": f"nobody-{n}", "password": "x",
+                                                                  "csrf": csrf},
+                             cookies=cookies, allow_redirects=False, timeout=30).status_code for n in range(31)]
+    assert answers == [401] * 30 + [429]
+    with requests.Session() as session:  # the right password too waits for the window
+        session.cookies.update(cookies)
+        refused = session.post(central.url + "/staff/login", data={"user": "anna", "password": PASSWORD,
+                                                                   "csrf": csrf}, allow_redirects=False)
+    assert refused.status_code == 429 and int(refused.headers["retry-after"]) > 0
