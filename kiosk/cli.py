@@ -16,6 +16,7 @@ from . import __version__
 from .core.config import Config, load_config
 from .core.commands import EXIT_OK, EXIT_PROBLEM, run_command
 from .core.errors import ContentRootError, KioskError, UsageError
+from .doctor_command import add_doctor_command
 from .export.cli import add_export_command
 from .salvage_command import add_salvage_command
 from .sync_command import add_sync_command
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_salvage_command(commands)
     add_sync_command(commands)
+    add_doctor_command(commands)
     return parser
 
 

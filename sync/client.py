@@ -125,6 +125,13 @@ class SyncClient:
         """Full jitter: anywhere between 0 and the exponential step, capped at ten minutes."""
         return self._random() * min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** min(failures, 30))
 
+    def check_central(self) -> float | None:
+        """Ask the central for this kiosk's sync state and change nothing (`kiosk doctor`): the
+        clock skew its answer showed, or PassFailed saying why not (its `__context__` is the
+        requests error, where there was one)."""
+        _, skew = self._request("GET", SYNC_STATE_PATH, None, SyncState)
+        return skew
+
     # -- one pass ------------------------------------------------------------------------
 
     def run_pass(self) -> SyncStatus:
