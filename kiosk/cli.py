@@ -19,6 +19,7 @@ from .core.errors import ContentRootError, KioskError, UsageError
 from .doctor_command import add_doctor_command
 from .export.cli import add_export_command
 from .salvage_command import add_salvage_command
+from .snapshot_command import add_snapshot_commands
 from .sync_command import add_sync_command
 
 if TYPE_CHECKING:
@@ -111,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulate.set_defaults(handler=cmd_simulate)
 
     add_salvage_command(commands)
+    add_snapshot_commands(commands)
     add_sync_command(commands)
     add_doctor_command(commands)
     return parser

@@ -46,6 +46,8 @@ class ContentSection:
 @dataclass(frozen=True)
 class StoreSection:
     path: Path = _rule(Path("var/kiosk.sqlite3"))
+    # Daily snapshots kept in <data folder>/snapshots (and on a USB stick): a week by default.
+    snapshots_kept: int = _rule(7, between=(1, 366))
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,12 @@ class Config:
         return not self.sync.central_url
 
     @property
+    def data_dir(self) -> Path:
+        """The one folder the kiosk writes to: the store's folder (docs/operations.md, *Data folder
+        and snapshots*). Kivy's settings, temporary files, the lock and the snapshots live in it."""
+        return self.store.path.parent
+
+    @property
     def public_url_is_placeholder(self) -> bool:
         """True while `[phone] public_url` is still the shipped example address (a trailing / aside)."""
         return self.phone.public_url.rstrip("/").lower() == PLACEHOLDER_PUBLIC_URL
@@ -127,5 +135,5 @@ def load_config(path: Path | str) -> Config:
     return config.replace(
         path=path.resolve(),
         content=ContentSection(root=base / config.content.root),
-        store=StoreSection(path=base / config.store.path),
+        store=dataclasses.replace(config.store, path=base / config.store.path),
     )
