@@ -19,6 +19,7 @@ from .core.errors import ContentRootError, KioskError, UsageError
 from .doctor_command import add_doctor_command
 from .export.cli import add_export_command
 from .salvage_command import add_salvage_command
+from .service_command import add_service_commands
 from .snapshot_command import add_snapshot_commands
 from .sync_command import add_sync_command
 
@@ -114,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_salvage_command(commands)
     add_snapshot_commands(commands)
     add_sync_command(commands)
+    add_service_commands(commands)
     add_doctor_command(commands)
     return parser
 

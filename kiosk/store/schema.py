@@ -360,3 +360,16 @@ def m007_idea_wall(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m008_boot_ends(db: Database) -> None:
+    # How each start of the kiosk ended, for the count of restarts staff and the central see
+    # (kiosk/store/boots.py): the kiosk notes its own orderly stop; systemd's ExecStopPost notes
+    # what it saw (watchdog, signal, exit code) on the boot its invocation started; a boot with
+    # no end at all was a power cut or a crash too hard to note anything. Older boots keep NULL.
+    db.execute("ALTER TABLE boots ADD COLUMN invocation_id TEXT")
+    db.execute("ALTER TABLE boots ADD COLUMN ended_at TEXT")
+    db.execute("ALTER TABLE boots ADD COLUMN end_cause TEXT")
+    db.execute("ALTER TABLE boots ADD COLUMN end_detail TEXT")
+    db.execute("CREATE INDEX boots_started ON boots (started_at)")

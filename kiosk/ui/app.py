@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import sys
 import threading
 from pathlib import Path
@@ -36,6 +37,7 @@ from .recorder import Recorder
 from .quiet_gc import QuietCollector
 from .screens import Services
 from .staff_gesture import CornerHold
+from .watchdog import FrameWatchdog
 
 if TYPE_CHECKING:
     from kiosk.core.content_loader import LoadedContent
@@ -132,6 +134,7 @@ class KioskApp(App):
         self.pin_gate = pin_gate or PinGate(config.staff.pin_hash)
         self.idle = IdleWatch(self, timeout_s=config.kiosk.idle_timeout_s, countdown_s=10)
         self.collector = QuietCollector()
+        self.watchdog = FrameWatchdog()  # systemd's watchdog, pinged from the frame loop (if it watches)
         participation = config.participation
         self.visits = Visits(content.version if content else "", vote_cooldown_s=participation.vote_cooldown_s,
                              idea_max_chars=participation.idea_max_chars)
@@ -153,6 +156,7 @@ class KioskApp(App):
     # --- building ---------------------------------------------------------------------------
 
     def build(self):
+        self.watchdog.start()
         Window.bind(size=self._update_sizes, on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
         Window.clearcolor = self.colors.background
         self._update_sizes()
@@ -181,6 +185,7 @@ class KioskApp(App):
         return self.root.get_screen(name)
 
     def _after_first_frame(self, dt) -> None:
+        self.watchdog.ready(f"first screen up ({self.root.current})")
         # Both in threads of their own: checking the content or a large store must not hold
         # up a frame or a touch.
         self.recorder = Recorder(self.store_path, self.kiosk_config.kiosk.id, __version__, on_open=self._store_opened)
@@ -248,10 +253,25 @@ class KioskApp(App):
     def _store_opened(self) -> None:
         """In the store's thread, once it is open (or found unusable): the sync starts here, off
         the frame (a kiosk with a central imports requests and its client only now)."""
-        self._start_sync()
+        self._start_sync(restarts=self._note_this_start())
         Clock.schedule_once(self._recorder_opened, 0)
 
-    def _start_sync(self) -> None:
+    def _note_this_start(self) -> int:
+        """Ties this boot to systemd's run of the service; the unclean restarts before it, for the
+        heartbeat (kiosk/core/restarts.py says what counts)."""
+        from kiosk.store.boots import note_invocation, restart_count
+
+        store = self.recorder.store
+        if store is None:
+            return 0
+        try:
+            note_invocation(store, os.environ.get("INVOCATION_ID"))
+            return restart_count(store).total
+        except Exception as error:  # noqa: BLE001 - the count is for information; the kiosk goes on
+            print(f"kiosk: warning: restarts not counted: {type(error).__name__}: {error}", file=sys.stderr, flush=True)
+            return 0
+
+    def _start_sync(self, restarts: int = 0) -> None:
         from .sync_runner import start_sync
 
         config = self.kiosk_config
@@ -261,7 +281,8 @@ class KioskApp(App):
                                           last_error="Keine Übertragung: der Speicher ist nicht geöffnet (siehe oben)."))
         else:
             try:
-                sync = start_sync(config, store, app_version=__version__, content_version=lambda: self._content_version)
+                sync = start_sync(config, store, app_version=__version__, content_version=lambda: self._content_version,
+                                  restarts=restarts)
             except Exception as error:  # noqa: BLE001 - no sync fault may stop the kiosk; staff see it
                 print(f"kiosk: warning: the sync could not start, the kiosk records on without it: "
                       f"{type(error).__name__}: {error}", file=sys.stderr, flush=True)
@@ -522,10 +543,13 @@ class KioskApp(App):
         self._announced = True
         content = self.content
         recording = "recording" if self.recorder.available else f"NOT RECORDING ({self.recorder.problem})"
-        print(f"kiosk ready: {len(content.exhibits)} exhibits ({content.invalid_count} invalid items), "
-              f"content version {content.version}, store {self.store_path}, {recording}", flush=True)
+        line = (f"kiosk ready: {len(content.exhibits)} exhibits ({content.invalid_count} invalid items), "
+                f"content version {content.version}, store {self.store_path}, {recording}")
+        print(line, flush=True)
+        self.watchdog.status(line)
 
     def on_stop(self) -> None:
+        self.watchdog.stop()
         self.idle.cancel()
         self.collector.stop()
         with self._sync_lock:
@@ -533,4 +557,15 @@ class KioskApp(App):
             sync = self.sync
         sync.stop()  # before the store closes: a pass under way ends (its timeouts bound it)
         if self.recorder is not None:
+            self._note_stopped()
             self.recorder.close()
+
+    def _note_stopped(self) -> None:
+        """This run ends in order: not counted as a restart (kiosk/core/restarts.py)."""
+        from kiosk.store.boots import note_stopped
+
+        if self.recorder.store is not None:
+            try:
+                note_stopped(self.recorder.store)
+            except Exception as error:  # noqa: BLE001 - a full disk: the stop goes on, counted as unclean
+                print(f"kiosk: warning: the orderly stop was not noted: {error}", file=sys.stderr, flush=True)

@@ -22,7 +22,7 @@ def test_migrations_apply_once(store_path):
     applied = db.execute("SELECT migration_set, name FROM _sqlite_migrations").fetchall()
     assert applied == [("kiosk_store", name) for name in ("m001_initial", "m002_application_id", "m003_store_id",
                                                            "m004_records_unique_per_store", "m005_sync_status",
-                                                           "m006_outbox_state", "m007_idea_wall")]
+                                                           "m006_outbox_state", "m007_idea_wall", "m008_boot_ends")]
     assert migrations.pending(db) == []
     assert {"records", "outbox", "boots", "alerts", "store", "sync_status", "idea_wall"} <= set(db.table_names())
     db.close()

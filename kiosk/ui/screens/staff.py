@@ -129,6 +129,9 @@ class StaffScreen(KioskScreen):
             f"Konfiguration: {config.path}",
         ])
         self.summary += "\n" + self._store_summary(services)
+        restarts = self._restarts(services.recorder)
+        if restarts:
+            self.summary += "\n" + restarts
         self.refresh_sync()
         self.warning = "\n".join(self._setup_warnings(config))
         lines = self._store_alerts(services.recorder)
@@ -160,6 +163,18 @@ class StaffScreen(KioskScreen):
                     f"USB-Stick)  ·  Datei {size}")
         # What waits for the central is said in the sync's section below.
         return f"Aufzeichnung: {records}  ·  Datei {size}"
+
+    @staticmethod
+    def _restarts(recorder) -> str:
+        """How often the kiosk came back by itself lately, and why (kiosk/core/restarts.py)."""
+        from kiosk.store.boots import restart_count
+
+        if recorder is None or recorder.store is None:
+            return ""
+        try:
+            return restart_count(recorder.store).staff_line()
+        except Exception as error:  # noqa: BLE001 - a store that cannot be read is shown above already
+            return f"Neustarts: nicht lesbar ({type(error).__name__})"
 
     @staticmethod
     def _store_alerts(recorder) -> list[str]:
