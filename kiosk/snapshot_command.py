@@ -73,9 +73,12 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     from .core.instance_lock import InstanceLock
-    from .store.snapshot import restore
+    from .store.snapshot import check_snapshot, restore
 
     config = load_config(args.config)
+    # Checked before the lock too, so a refused file leaves the data folder exactly as it was
+    # (restore checks it again under the lock: the file may change meanwhile).
+    check_snapshot(args.snapshot, config.store.path.absolute(), config.kiosk.id, any_kiosk=args.any_kiosk)
     # The same lock as `kiosk run`: a running kiosk makes this refuse (exit 1), and no kiosk can
     # start while the files are swapped.
     with InstanceLock.for_store(config.store.path):
