@@ -44,6 +44,7 @@ STICK_FOLDER = "stadtlabor-snapshots"
 SNAPSHOT_SUFFIX = ".sqlite3"
 PART_SUFFIX = ".part"
 ALERT_KIND = "snapshot_failed"
+STALE_PART_S = 3600
 _COPY_CHUNK = 1 << 20
 
 
@@ -127,6 +128,7 @@ def take_snapshot(store_path: Path, kiosk_id: str, *, keep: int, folder: Path | 
         raise SnapshotError(f"cannot create the snapshot folder {folder} ({error.strerror}); make the data "
                             f"folder writable for the kiosk's user") from None
     final = folder / snapshot_name(kiosk_id, local_day(now))
+    _remove_stale_parts(folder)
     temp = _temp_beside(final)
     try:
         _check_writable(folder)
@@ -299,8 +301,11 @@ def snapshot_with_alerts(store, *, keep: int, sticks: Iterable[Path] = (), now: 
     try:
         result = take_snapshot(store.path, store.kiosk_id, keep=keep, folder=folder, sticks=sticks, now=now)
     except SnapshotError as error:
-        with contextlib.suppress(StoreError):  # a full disk may refuse the alert too; the caller still knows
-            store.add_alert(ALERT_KIND, failed_words(error))
+        # One open alert however often it fails (the kiosk tries again each hour). A full disk
+        # refuses the alert too: then the store's own "Speicher voll" fault is what staff see.
+        with contextlib.suppress(StoreError):
+            if not any(alert.get("kind") == ALERT_KIND for alert in store.alerts()):
+                store.add_alert(ALERT_KIND, failed_words(error))
         raise
     with contextlib.suppress(StoreError):
         for alert in store.alerts():
@@ -481,6 +486,18 @@ def _temp_beside(final: Path) -> Path:
     # Hidden, unique, in the same folder (a rename is atomic only within one file system), and
     # never matching a snapshot's name, so a leftover is never taken for one.
     return final.with_name(f".{final.name}.{uuid.uuid4().hex[:8]}{PART_SUFFIX}")
+
+
+def _remove_stale_parts(folder: Path) -> None:
+    # A kiosk stopped (or a power cut) mid-snapshot leaves its temporary file; one an hour old is
+    # no other run's work in progress.
+    cutoff = utc_now().timestamp() - STALE_PART_S
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            if entry.name.startswith(".") and entry.name.endswith(PART_SUFFIX):
+                with contextlib.suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                        os.unlink(entry.path)
 
 
 def _remove(path: Path) -> None:

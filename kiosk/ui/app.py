@@ -151,6 +151,7 @@ class KioskApp(App):
         self._unbuilt: list[str] = list(SCREENS)
         self._building_started = False  # the screens after the first are built once content is in
         self._announced = False  # the "kiosk ready" line was printed
+        self.daily_snapshot = None  # the store's daily snapshot, once the store is open
         self.title = f"StadtLABOR Kiosk – {config.kiosk.name}"
 
     # --- building ---------------------------------------------------------------------------
@@ -300,6 +301,9 @@ class KioskApp(App):
         self._redact_old_free_text()
         # Once a day as well: a kiosk may run for weeks without a restart.
         Clock.schedule_interval(lambda dt: self._redact_old_free_text(), 24 * 3600)
+        from .daily_snapshot import DailySnapshot
+
+        self.daily_snapshot = DailySnapshot(self.recorder, self.kiosk_config).start()
         self._announce_if_ready()
 
     def _redact_old_free_text(self) -> None:
@@ -551,6 +555,8 @@ class KioskApp(App):
     def on_stop(self) -> None:
         self.watchdog.stop()
         self.idle.cancel()
+        if self.daily_snapshot is not None:
+            self.daily_snapshot.stop()
         self.collector.stop()
         with self._sync_lock:
             self._stopping = True
