@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -45,6 +46,26 @@ def kivy_home(store_path: Path) -> Path:
         pass
     digest = hashlib.sha256(str(store_path.absolute()).encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"stadtlabor-kiosk-kivy-{digest}"
+
+
+def keep_writes_in(data_dir: Path) -> None:
+    """Point what the kiosk's libraries write at the data folder, so the rest of the system may
+    be read-only (docs/operations.md, *Data folder and snapshots*): temporary files (Python's
+    tempfile, SQLite's spill files) in <data folder>/tmp, emptied at each start (the instance
+    lock is held: no other kiosk uses it). Mesa's shader cache (~/.cache, up to 1 GB) is switched
+    off: the kiosk's few shaders compile in a moment, and the cache would be writes to the SD card
+    outside the data folder."""
+    tmp = data_dir / "tmp"
+    try:
+        if tmp.is_dir() and not tmp.is_symlink():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass  # a data folder that cannot be written: the store tells staff; /tmp stays the default
+    else:
+        os.environ["TMPDIR"] = str(tmp)
+        tempfile.tempdir = None  # tempfile chose its folder once already, maybe: choose again
+    os.environ.setdefault("MESA_SHADER_CACHE_DISABLE", "true")
 
 
 def start_lines(config: Config, *, fullscreen: bool) -> list[tuple[str, bool]]:
@@ -138,6 +159,7 @@ def run_kiosk(config: Config, *, windowed: bool = False, fullscreen: bool | None
         try:
             for line, warning in start_lines(config, fullscreen=fullscreen):
                 print(line, file=sys.stderr if warning else sys.stdout, flush=True)
+            keep_writes_in(config.data_dir)
             prepare_kivy(kivy_home(config.store.path), fullscreen=fullscreen,
                          size=size or (None if fullscreen else (1280, 800)))
             from .app import KioskApp
