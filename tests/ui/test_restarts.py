@@ -107,6 +107,9 @@ def test_the_staff_screen_shows_the_restarts_and_their_causes(fresh):
         assert line.startswith("Neustarts (7 Tage): 4 — 2× Anzeige hing (Watchdog), 1× Absturz, 1× Stromausfall "
                                "oder harter Absturz"), line
         fresh.screenshot("staff-restarts")
+        fresh.resize(1280, 800)
+        assert line in open_staff(fresh)
+        fresh.screenshot("staff-restarts")
     finally:
         store._write("DELETE FROM boots WHERE invocation_id LIKE ?", (f"{ours}-%",))
     assert "Neustarts (7 Tage): keine" in open_staff(fresh)
