@@ -198,3 +198,33 @@ def test_another_kiosks_store_is_taken_when_asked_for(installed, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "20 in the restored store" in result.stdout
     assert ids_in(tmp_path / "data" / "kiosk.sqlite3") == ids_in(other)
+
+
+@pytest.mark.parametrize("name, words", [
+    ("fifo", "is not a file"),
+    ("/dev/zero", "is not a file"),
+    ("a-folder", "is not a file"),
+    ("data/kiosk.sqlite3", "is the current store"),
+])
+def test_restore_refuses_what_is_no_snapshot_file_without_opening_it(installed, tmp_path, name, words):
+    config, _snapshot = installed
+    os.mkfifo(tmp_path / "fifo")  # opening it would wait for a writer forever
+    (tmp_path / "a-folder").mkdir()
+    before = fingerprint(tmp_path / "data")
+    path = name if name.startswith("/") else str(tmp_path / name)
+    result = run_kiosk("restore", path, "--config", str(config), timeout=30)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert words in result.stderr and "Traceback" not in result.stderr
+    assert fingerprint(tmp_path / "data") == before
+
+
+@pytest.mark.parametrize("value, words", [
+    ("0", "[store] snapshots_kept: must be between 1 and 366, got 0"),
+    ('"sieben"', "[store] snapshots_kept: must be a whole number, got 'sieben'"),
+])
+def test_snapshots_kept_is_checked_with_words(tmp_path, value, words):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[content]\nroot = "{PROJECT}"\n[store]\nsnapshots_kept = {value}\n', encoding="utf-8")
+    result = run_kiosk("snapshot", "--config", str(config), "--no-stick")
+    assert result.returncode == 2 and words in result.stderr, result.stderr
+    assert not (tmp_path / "var").exists()
