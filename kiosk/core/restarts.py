@@ -8,8 +8,10 @@ noted in one of three ways:
 - systemd, after any end of the service: ExecStopPost= runs `kiosk service-stopped`, which reads
   $SERVICE_RESULT, $EXIT_CODE and $EXIT_STATUS (systemd.exec(5)) and notes `watchdog`, `crash`,
   `killed`, `oom` or `timeout` (an orderly stop stays `stopped`);
-- nobody: a boot with no end noted was cut off (power cut, or a crash so hard that not even
-  systemd's note was written): cause `unnoted`.
+- nobody: a run of the service (its boot carries systemd's $INVOCATION_ID) with no end noted was
+  cut off (power cut, or a crash so hard that not even systemd's note was written): cause
+  `unnoted`. A boot with neither is no run of the service (a command such as `kiosk sync` opened
+  the store, or a kiosk started by hand was cut off) and is not counted.
 
 A restart is a start after an end that was not `stopped`. The heartbeat's `restarts` and the staff
 screen count them over the last RESTART_WINDOW_DAYS days, by when the ended run had started.

@@ -88,8 +88,11 @@ def restart_count(store, *, now: dt.datetime | None = None, days: int = RESTART_
                           "AND name = ?", (MIGRATION,))
     if applied:
         since = max(since, as_utc(dt.datetime.fromisoformat(applied[0][0])))
+    # A boot with neither a run of the service nor an end noted is a command that opened the store
+    # (`kiosk sync`, `kiosk simulate`), or a kiosk started by hand and cut off: no restart of the service.
     rows = store._read("SELECT end_cause, COUNT(*) FROM boots WHERE started_at >= ? AND boot_id != ? "
-                       "GROUP BY end_cause", (utc_text(since), store.boot_id or ""))
+                       "AND (invocation_id IS NOT NULL OR end_cause IS NOT NULL) GROUP BY end_cause",
+                       (utc_text(since), store.boot_id or ""))
     causes: dict[str, int] = {}
     stopped = 0
     for cause, count in rows:
