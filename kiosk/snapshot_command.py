@@ -7,7 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
-from .core.commands import EXIT_OK, EXIT_PROBLEM
+from .core.commands import EXIT_OK
 from .core.config import load_config
 
 

@@ -119,7 +119,8 @@ def take_snapshot(store_path: Path, kiosk_id: str, *, keep: int, folder: Path | 
     """
     store_path = Path(store_path).absolute()
     folder = Path(folder) if folder is not None else snapshot_folder(store_path.parent)
-    if not store_path.is_file():
+    # Another program's file at the store's path is refused (StoreForeignFileError), never copied.
+    if not store_path.is_file() or not recognise(store_path):
         raise SnapshotError(f"{store_path}: no store here to snapshot; check [store] path in the config (the "
                             "kiosk creates the store when it first starts)")
     try:

@@ -219,3 +219,14 @@ def test_a_full_stick_is_named_and_leaves_nothing_half_written_on_it(store, stic
     assert len(result.problems) == 1 and "disk is full" in result.problems[0] and str(stick) in result.problems[0]
     assert integrity_problems(result.path) == []  # the snapshot in the data folder is fine
     assert os.listdir(stick / STICK_FOLDER) == []  # no snapshot name, no .part left behind
+
+
+def test_no_store_or_another_programs_file_is_refused_and_nothing_is_made(tmp_path):
+    from kiosk.store.errors import StoreForeignFileError
+
+    with pytest.raises(SnapshotError, match="no store here"):
+        take_snapshot(tmp_path / "kiosk.sqlite3", "kiosk-test", keep=3)
+    (tmp_path / "kiosk.sqlite3").write_text("Einkaufsliste\n", encoding="utf-8")
+    with pytest.raises(StoreForeignFileError, match="not a store of this kiosk"):
+        take_snapshot(tmp_path / "kiosk.sqlite3", "kiosk-test", keep=3)
+    assert not (tmp_path / "snapshots").exists()
