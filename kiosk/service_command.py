@@ -126,7 +126,11 @@ def cmd_install_service(args) -> int:
         raise UsageError(f"installing into {SYSTEM_UNIT_DIR} needs root: run it with sudo (or --dry-run to see "
                          "the steps)")
     rendered = {name: render(read_shipped(name), installation) for name in installation.units}
-    steps = install_steps(installation, rendered, unit_dir, root=root, system_dir=system_dir)
+    # A dry run by an admin without sudo shows what the real run (as root) will do.
+    as_root = root or (args.dry_run and system_dir)
+    if as_root and not root:
+        print("not root: the steps as `sudo kiosk install-service` would do them", flush=True)
+    steps = install_steps(installation, rendered, unit_dir, root=as_root, system_dir=system_dir)
     for step in steps:
         if args.dry_run:
             print(f"would {step.says}" if step.run else step.says, flush=True)
