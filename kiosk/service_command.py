@@ -27,7 +27,7 @@ from typing import Callable
 
 from .core.commands import EXIT_OK
 from .core.config import load_config
-from .core.errors import UsageError
+from .core.errors import KioskError, UsageError
 
 PROJECT = Path(__file__).resolve().parent.parent
 SHIPPED = PROJECT / "deploy" / "systemd"
@@ -75,6 +75,12 @@ class Installation:
                 self.default_data: str(self.data_dir), DEFAULT_PREFIX: str(self.install_dir)}
 
 
+class StepFailed(KioskError):
+    """A step of install-service failed (a folder that cannot be written, useradd refused)."""
+
+    exit_code = 1
+
+
 @dataclass
 class Step:
     says: str
@@ -90,8 +96,9 @@ def add_service_commands(commands) -> None:
                     "stadtlabor-central.service (kiosk-central serve, user stadtlabor-central). As root it also "
                     "creates the user, gives it the data folder, runs `systemctl daemon-reload` (where systemd "
                     "runs) and enables the unit. Prints every step; --dry-run prints them and changes nothing.",
-        epilog="Exit codes: 0 installed (or, with --dry-run, nothing wrong found); 2 usage or config error (not root, "
-               "config missing or invalid, a path a unit cannot name). docs/deployment.md section 2 has the details.")
+        epilog="Exit codes: 0 installed (or, with --dry-run, nothing wrong found); 1 a step failed (it says which; the "
+               "steps before it were done, and running it again is safe); 2 usage or config error (not root, config "
+               "missing or invalid, a path a unit cannot name). docs/deployment.md section 2 has the details.")
     install.add_argument("--config", type=Path, default=Path("config.toml"), metavar="PATH",
                          help="the kiosk's settings the service runs with (default: ./config.toml)")
     install.add_argument("--central-config", type=Path, metavar="PATH",
@@ -137,7 +144,11 @@ def cmd_install_service(args) -> int:
         else:
             print(step.says, flush=True)
             if step.run is not None:
-                step.run()
+                try:
+                    step.run()
+                except OSError as error:
+                    raise StepFailed(f"could not {step.says}: {error.strerror or error}; the steps before it "
+                                     "were done: fix this and run install-service again (it can run twice)") from None
     if args.dry_run:
         print("dry run: nothing was changed")
     else:
@@ -149,6 +160,7 @@ def cmd_install_service(args) -> int:
 
 def kiosk_installation(config_path: Path) -> Installation:
     config = load_config(config_path)  # missing or invalid: a ConfigError naming the fault (exit 2)
+    visible_to_service("the content root ([content] root)", Path(os.path.abspath(config.content.root)))
     return checked(Installation(units=KIOSK_UNITS, user=KIOSK_USER, install_dir=PROJECT, venv_bin=venv_bin(),
                                 config=Path(os.path.abspath(config_path)),
                                 data_dir=Path(os.path.abspath(config.store.path)).parent,
@@ -197,15 +209,20 @@ def checked(installation: Installation) -> Installation:
         raise UsageError(f"the data folder {data} (the folder of the {where}) would make a system folder or the "
                          f"program writable for the service; put the {where} in a folder of its own, "
                          f"e.g. {installation.default_data}/{file_name}")
-    hidden = next((h for h in HIDDEN_FROM_SERVICE if data == Path(h) or data.is_relative_to(h)), None)
-    if hidden:
-        raise UsageError(f"the data folder {data} is under {hidden}, which the service does not see (PrivateTmp=, "
-                         f"ProtectHome=); put the {where} in a folder of its own, e.g. "
-                         f"{installation.default_data}/{file_name}")
+    visible_to_service("the config", installation.config)
+    visible_to_service("the data folder", data, f"put the {where} in a folder of its own, e.g. "
+                                                f"{installation.default_data}/{file_name}")
     if not (installation.venv_bin / "kiosk").is_file():
         raise UsageError(f"no kiosk command in {installation.venv_bin}; run `scripts/setup run` in {PROJECT} and "
                          "install-service with .venv/bin/kiosk")
     return installation
+
+
+def visible_to_service(what: str, path: Path, fix: str = "move it, e.g. into the project folder") -> None:
+    hidden = next((h for h in HIDDEN_FROM_SERVICE if path == Path(h) or path.is_relative_to(h)), None)
+    if hidden:
+        raise UsageError(f"{what} {path} is under {hidden}, which the service does not see (it gets a private /tmp "
+                         f"and no home folders: PrivateTmp=, ProtectHome=); {fix}")
 
 
 def read_shipped(name: str) -> str:
@@ -323,8 +340,8 @@ def systemctl(*args: str) -> None:
 def run(command: list[str]) -> None:
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
-        raise UsageError(f"`{' '.join(command)}` failed ({result.returncode}): {result.stderr.strip()}; the steps "
-                         "above it were done, fix this and run install-service again (it can run twice)")
+        raise StepFailed(f"`{' '.join(command)}` failed ({result.returncode}): {result.stderr.strip()}; the steps "
+                         "before it were done: fix this and run install-service again (it can run twice)")
 
 
 # -- service-stopped ----------------------------------------------------------------------------

@@ -101,7 +101,10 @@ def kiosk_command(*args, cwd, user=None, env=None):
 def site():
     """A config in a folder anyone can read, its store in a data folder that is never made (no test
     here runs install-service as root without --dry-run)."""
-    folder = Path(tempfile.mkdtemp(prefix="kiosk-service-", dir="/tmp"))
+    # Not under /tmp: the service does not see /tmp (PrivateTmp=), and install-service refuses a config there.
+    if not os.access("/dev/shm", os.W_OK):
+        pytest.skip("no /dev/shm to put the config in")
+    folder = Path(tempfile.mkdtemp(prefix="kiosk-service-", dir="/dev/shm"))
     folder.chmod(0o755)
     data = f"/srv/stadtlabor-test-{folder.name}"
     (folder / "config.toml").write_text(f'[kiosk]\nid = "k1"\n[content]\nroot = "{PROJECT}"\n[store]\n'
@@ -211,6 +214,8 @@ def test_dry_run_prints_every_step_and_changes_nothing(site):
 @pytest.mark.parametrize("store, config_text, args, message", [
     (None, None, ["--config", "missing.toml"], "missing.toml"),
     (None, "[kiosk]\nidd = 1\n", [], "idd"),
+    (None, '[content]\nroot = "/home/pi/exhibits"\n', [], "content root ([content] root) /home/pi/exhibits is under /home"),
+    (None, None, ["--config", "/tmp/kiosk-service-never/config.toml"], "/tmp/kiosk-service-never/config.toml"),
     ("/srv/my kiosk/kiosk.sqlite3", None, [], "cannot be named in a systemd unit"),
     ("/srv/100%/kiosk.sqlite3", None, [], "cannot be named in a systemd unit"),
     ("/srv/$HOME/kiosk.sqlite3", None, [], "cannot be named in a systemd unit"),
@@ -221,7 +226,6 @@ def test_dry_run_prints_every_step_and_changes_nothing(site):
     (f"{PROJECT}/kiosk.sqlite3", None, [], "program writable"),
     (f"{PROJECT}/kiosk/store/kiosk.sqlite3", None, [], "program writable"),
     (None, None, ["--central-config", "nowhere.toml"], "no such file"),
-    (None, None, ["--central-config", "config.toml", "--unit-dir", "/dev/null/x"], "is under /tmp"),
     (None, None, ["--unit-dir", "units", "--config", "/dev/zero"], "character device"),
 ])
 def test_wrong_and_hostile_arguments_are_refused_with_a_clear_message(site, store, config_text, args, message):
@@ -253,6 +257,13 @@ def test_a_central_toml_with_its_database_in_the_program_is_refused_and_a_good_o
     assert "User=stadtlabor-central" in text
     if shutil.which("systemd-analyze") and SYSTEM_UNITS.is_dir():
         assert verify({"stadtlabor-central.service": text}) == ""
+
+
+def test_a_unit_folder_that_cannot_be_written_is_named_and_nothing_else_is_done(site):
+    code, stdout, stderr = unprivileged(site, "install-service", "--config", "config.toml", "--unit-dir", "/dev/null/x")
+    assert code == 1, (stdout, stderr)
+    assert "could not write /dev/null/x/stadtlabor-kiosk.service: Not a directory" in stderr
+    assert "Traceback" not in stderr and "done:" not in stdout
 
 
 def test_without_root_the_system_unit_folder_is_refused(site):
