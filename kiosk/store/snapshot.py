@@ -298,14 +298,44 @@ def _records_and_newest(path: Path) -> tuple[int, str | None]:
     return count, newest
 
 
+def unchanged_since(folder: Path, store_path: Path, kiosk_id: str) -> Path | None:
+    """The newest snapshot in `folder` when the store's records are still what it holds (the same
+    count, newest record and newest redaction), else None. The running kiosk then skips the
+    day's snapshot: an idle day writes no copy of the store to the SD card."""
+    snapshots = snapshots_of(Path(folder), kiosk_id)
+    if not snapshots or not Path(store_path).is_file():
+        return None
+    try:
+        if _records_state(snapshots[-1]) == _records_state(Path(store_path)):
+            return snapshots[-1]
+    except sqlite3.Error:
+        return None  # unreadable: take a snapshot, which says what is wrong
+    return None
+
+
+def _records_state(path: Path) -> tuple:
+    mode = "mode=ro" if Path(f"{path}-wal").exists() else "immutable=1"
+    conn = sqlite3.connect(f"file:{urllib.parse.quote(str(path))}?{mode}", uri=True)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return conn.execute("SELECT COUNT(*), MAX(created_at), MAX(redacted_at) FROM records").fetchone()
+    finally:
+        conn.close()
+
+
 # -- alerts for staff ----------------------------------------------------------------------------
 
 
 def snapshot_with_alerts(store, *, keep: int, sticks: Iterable[Path] = (), now: dt.datetime | None = None,
-                         folder: Path | None = None) -> SnapshotResult:
+                         folder: Path | None = None, skip_unchanged: bool = False) -> SnapshotResult | None:
     """The running kiosk's daily snapshot of its open `store` (a kiosk.store.Store): a failure
     becomes an alert staff see on the staff screen (and `kiosk status`), a success clears it.
+    With `skip_unchanged`, None when the newest snapshot still holds what the store holds.
     Raises SnapshotError as take_snapshot does."""
+    folder = Path(folder) if folder is not None else snapshot_folder(Path(store.path).parent)
+    if skip_unchanged and unchanged_since(folder, store.path, store.kiosk_id) is not None:
+        _clear_alerts(store)  # what a failed snapshot missed is in the newest one after all
+        return None
     try:
         result = take_snapshot(store.path, store.kiosk_id, keep=keep, folder=folder, sticks=sticks, now=now)
     except SnapshotError as error:
@@ -315,11 +345,15 @@ def snapshot_with_alerts(store, *, keep: int, sticks: Iterable[Path] = (), now: 
             if not any(alert.get("kind") == ALERT_KIND for alert in store.alerts()):
                 store.add_alert(ALERT_KIND, failed_words(error))
         raise
+    _clear_alerts(store)
+    return result
+
+
+def _clear_alerts(store) -> None:
     with contextlib.suppress(StoreError):
         for alert in store.alerts():
-            if alert.get("kind") == ALERT_KIND:
+            if alert.get("kind") == ALERT_KIND and alert.get("id") is not None:
                 store.clear_alert(alert["id"])
-    return result
 
 
 def failed_words(error: Exception) -> str:

@@ -2,7 +2,9 @@
 
 Checked a while after the start and then every hour rather than every 24 hours: a kiosk
 switched on each morning and off each evening would otherwise never reach its first day. A check
-takes a snapshot only when there is none of today yet, so restarts never take a second one.
+takes a snapshot only when there is none of today yet, so restarts never take a second one, and
+only when the records changed since the newest snapshot: an idle day copies nothing (the SD
+card's write budget).
 What fails becomes an alert on the staff screen (kiosk.store.snapshot.snapshot_with_alerts).
 """
 
@@ -60,7 +62,7 @@ class DailySnapshot:
         from kiosk.export.media import find_removable_media
 
         return snapshot_with_alerts(store, keep=self._config.store.snapshots_kept, folder=self.folder,
-                                    sticks=find_removable_media()[:1])
+                                    sticks=find_removable_media()[:1], skip_unchanged=True)
 
     def _done(self, result) -> None:
         self.running = False
@@ -69,6 +71,8 @@ class DailySnapshot:
             print(f"kiosk: warning: the daily snapshot failed, trying again in an hour: {result}", file=sys.stderr,
                   flush=True)
             return
+        if result is None:
+            return  # nothing recorded since the newest snapshot: no copy today (checked again hourly)
         copies = "".join(f", copied onto {copy}" for copy in result.copies)
         print(f"kiosk snapshot: {result.path} ({result.records} records{copies})", flush=True)
         for problem in result.problems:

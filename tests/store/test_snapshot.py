@@ -230,3 +230,15 @@ def test_no_store_or_another_programs_file_is_refused_and_nothing_is_made(tmp_pa
     with pytest.raises(StoreForeignFileError, match="not a store of this kiosk"):
         take_snapshot(tmp_path / "kiosk.sqlite3", "kiosk-test", keep=3)
     assert not (tmp_path / "snapshots").exists()
+
+
+def test_the_running_kiosk_copies_nothing_on_a_day_without_new_records(store):
+    fill(store, 10)
+    assert snapshot_with_alerts(store, keep=3, now=days(0), skip_unchanged=True) is not None
+    folder = store.path.parent / "snapshots"
+    # An idle day: the newest snapshot holds every record, so nothing is written to the card.
+    assert snapshot_with_alerts(store, keep=3, now=days(1), skip_unchanged=True) is None
+    assert [p.name for p in snapshots_of(folder, "kiosk-test")] == ["kiosk-test-2026-03-01.sqlite3"]
+    store.append(vote(session="next day"))
+    taken = snapshot_with_alerts(store, keep=3, now=days(1), skip_unchanged=True)
+    assert taken is not None and taken.records == 11
