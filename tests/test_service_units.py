@@ -194,6 +194,10 @@ def test_dry_run_prints_every_step_and_changes_nothing(site):
     assert "would write /etc/systemd/system/stadtlabor-kiosk.service" in result.stdout
     assert "would write /etc/systemd/system/stadtlabor-kiosk-x.service" in result.stdout
     assert result.stdout.rstrip().endswith("dry run: nothing was changed")
+    if not Path("/run/systemd/system").is_dir():  # as here: systemd is not PID 1
+        assert "skip systemctl daemon-reload: systemd is not running here" in result.stdout
+    else:
+        assert "would run systemctl daemon-reload" in result.stdout
     after = sorted(p.name for p in Path("/etc/systemd/system").iterdir()) if Path("/etc/systemd/system").is_dir() \
         else None
     assert before == after and config.stat().st_mode == config_mode
