@@ -56,7 +56,7 @@ def test_a_snapshot_taken_while_recording_restores_every_acknowledged_record(tmp
     config = write_config(tmp_path)
     store, ack_log = tmp_path / "data" / "kiosk.sqlite3", tmp_path / "acks.txt"
     simulate = subprocess.Popen([sys.executable, "-m", "kiosk.cli", "simulate", "--config", str(config), "--store",
-                                 str(store), "--visitors", "800", "--seed", "14", "--ack-log", str(ack_log)],
+                                 str(store), "--visitors", "20000", "--seed", "14", "--ack-log", str(ack_log)],
                                 cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_until(lambda: len(acked(ack_log)) >= 300 or simulate.poll() is not None)
@@ -64,12 +64,13 @@ def test_a_snapshot_taken_while_recording_restores_every_acknowledged_record(tmp
         snapshot = run_kiosk("snapshot", "--config", str(config), "--no-stick")
         during = len(acked(ack_log))
         still_recording = simulate.poll() is None
-        out, err = simulate.communicate(timeout=120)
+        # Ended as a power cut ends it: what was acknowledged is committed, the rest never was.
+        simulate.kill()
+        simulate.wait()
     finally:
         if simulate.poll() is None:
             simulate.kill()
             simulate.wait()
-    assert simulate.returncode == 0, err
     assert snapshot.returncode == 0, snapshot.stderr
     assert still_recording and during > len(before) >= 300  # the snapshot was taken while records went in
     (taken,) = snapshots_of(tmp_path / "data" / "snapshots", "kiosk-01")
