@@ -104,7 +104,8 @@ def test_the_kiosk_runs_records_and_stops_with_only_its_data_folder_writable(tmp
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(PROJECT / "kiosk"), str(PROJECT / "sync")],
                    check=True, capture_output=True)
     data = tmp_path / "data"
-    data.mkdir()
+    (data / "tmp").mkdir(parents=True)
+    (data / "tmp" / "left-by-a-killed-kiosk").write_bytes(b"\0" * 4096)  # emptied at the start
     config = tmp_path / "config.toml"
     config.write_text(f'[content]\nroot = "{PROJECT}"\n[store]\npath = "data/kiosk.sqlite3"\n', encoding="utf-8")
     read_end, write_end = os.pipe()
