@@ -67,6 +67,12 @@ MAX_ANSWER_BYTES = 4 * 1024 * 1024
 # The Ideenwand at its fullest: every idea with its text and an answer in three layers, each at
 # the most characters, at four bytes a character in UTF-8, and room for the envelope.
 MAX_IDEAS_ANSWER_BYTES = MAX_WALL_IDEAS * 4 * MAX_WALL_TEXT * 4 + 256 * 1024
+# The status is kept in the store for `kiosk status` in another process. A pass that changed only
+# its times (and a skew that moved by milliseconds) is saved at most this often: a write every
+# pass, each a page into the -wal and later into the store, was most of an idle kiosk's writes.
+STATUS_SAVE_EVERY_S = 600.0
+_TIMES = ("last_attempt_at", "last_success_at", "next_attempt_at", "ideas_pulled_at", "clock_skew_s")
+SKEW_CHANGE_S = 1.0
 
 
 class PassFailed(Exception):
@@ -100,6 +106,7 @@ class SyncClient:
         self._monotonic = monotonic
         self._random = random
         self._started = monotonic()
+        self._saved_at: float | None = None  # when this process last saved the status (monotonic)
         self._due_at = monotonic()  # the first pass is due at once
         # What the last kiosk process saw stays on show until this one has tried; a refused
         # token is tried again once per start (the config may have been fixed).
@@ -332,9 +339,24 @@ class SyncClient:
         values = {**self._status.as_dict(), "configured": True, "last_attempt_at": utc_text(started),
                   "clock_skew_s": skew, "pending": outbox.get("pending", 0),
                   "quarantined": outbox.get("quarantined", 0), **changes}
-        self._status = SyncStatus(**values)
-        self.store.save_sync_status(self._status.as_dict())
+        saved, self._status = self._status, SyncStatus(**values)
+        if self._worth_saving(saved, self._status):
+            self.store.save_sync_status(self._status.as_dict())
+            self._saved_at = self._monotonic()
         return self._status
+
+    def _worth_saving(self, before: SyncStatus, after: SyncStatus) -> bool:
+        """Anything but the times changed, the skew moved by a second or more, or the last save
+        is STATUS_SAVE_EVERY_S old (the first pass of a process always saves)."""
+        if self._saved_at is None or self._monotonic() - self._saved_at >= STATUS_SAVE_EVERY_S:
+            return True
+        old, new = before.as_dict(), after.as_dict()
+        if any(old[key] != new[key] for key in old if key not in _TIMES):
+            return True
+        skews = (old["clock_skew_s"], new["clock_skew_s"])
+        if None in skews:
+            return skews[0] != skews[1]
+        return abs(skews[0] - skews[1]) >= SKEW_CHANGE_S
 
 
 def _skew(sent_at: dt.datetime, received_at: dt.datetime, server_time: str) -> float:

@@ -405,7 +405,11 @@ class Store:
         transaction (a crash keeps the old wall or the new one, never half of each); returns
         how many ideas the wall has now. Each idea is a dict as `sync.protocol.WallIdea` dumps
         it: id, text, layer, exhibit_id, created_at, status, answer ({de, en, ls} or None),
-        answered_at. Nothing of it goes into the outbox or any export."""
+        answered_at. Nothing of it goes into the outbox or any export.
+
+        A wall the same as the one kept is not written again (nor its pull time): every sync
+        pass pulls the wall, and rewriting an unchanged one was most of what an idle kiosk
+        wrote to its SD card (docs/operations.md, "Write budget")."""
         rows = []
         for position, idea in enumerate(ideas):
             answer = idea.get("answer") or {}
@@ -414,6 +418,8 @@ class Store:
                          answer.get("ls"), idea.get("answered_at")))
         with self._write_lock:
             conn = self._writing()
+            if self._same_wall(conn, rows):
+                return len(rows)
             with self._immediate(conn):
                 conn.execute("DELETE FROM idea_wall")
                 conn.executemany(_INSERT_WALL_IDEA, rows)
@@ -421,6 +427,17 @@ class Store:
                              "ON CONFLICT (one) DO UPDATE SET server_time = excluded.server_time, "
                              "pulled_at = excluded.pulled_at", (server_time, utc_text(self._clock())))
         return len(rows)
+
+    def _same_wall(self, conn: sqlite3.Connection, rows: list[tuple]) -> bool:
+        """The kept wall is exactly `rows` and was pulled before (the caller holds the write lock)."""
+        try:
+            if conn.execute("SELECT 1 FROM idea_wall_pulled").fetchone() is None:
+                return False
+            kept = conn.execute("SELECT position, id, text, layer, exhibit_id, created_at, status, answer_de, "
+                                "answer_en, answer_ls, answered_at FROM idea_wall ORDER BY position").fetchall()
+        except sqlite3.Error as error:
+            raise self._read_failed(error) from error
+        return kept == rows
 
     def idea_wall(self) -> list[dict]:
         """The ideas kept for the Ideenwand, in the central's order, as `replace_idea_wall` took
@@ -436,7 +453,8 @@ class Store:
         return ideas
 
     def idea_wall_pulled(self) -> dict | None:
-        """When the wall was last replaced: {"server_time", "pulled_at"} (UTC text), or None."""
+        """When the wall was last replaced (a pull that brought the same wall leaves it):
+        {"server_time", "pulled_at"} (UTC text), or None."""
         rows = self._read("SELECT server_time, pulled_at FROM idea_wall_pulled")
         return {"server_time": rows[0][0], "pulled_at": rows[0][1]} if rows else None
 
