@@ -68,6 +68,7 @@ class Installation:
     now: Callable[[], dt.datetime] = utc_now
     free_warn_bytes: int = FREE_WARN_BYTES
     free_fail_bytes: int = FREE_FAIL_BYTES
+    x_timeout_s: float = X_ANSWER_TIMEOUT_S
 
     @property
     def config_name(self) -> str:
@@ -100,10 +101,10 @@ def check_display(inst: Installation) -> CheckResult:
                            "`apt-get install x11-utils`, then run `kiosk doctor` again")
     try:
         answer = subprocess.run(["xdpyinfo"], env={**os.environ, "DISPLAY": inst.display}, capture_output=True,
-                                text=True, timeout=X_ANSWER_TIMEOUT_S)
+                                text=True, timeout=inst.x_timeout_s)
     except subprocess.TimeoutExpired:
         return CheckResult(name, FAIL, f"the X server on {inst.display} does not answer "
-                                       f"(no reply in {X_ANSWER_TIMEOUT_S:g} s): it hangs",
+                                       f"(no reply in {inst.x_timeout_s:g} s): it hangs",
                            "restart the kiosk's X session (reboot the kiosk if that does not help)")
     if answer.returncode != 0:
         said = (answer.stderr.strip().splitlines() or ["no answer"])[0]

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import socket
 import sqlite3
 import struct
 import subprocess
@@ -26,7 +27,7 @@ from kiosk.cli import main
 from kiosk.core.config import load_config
 from kiosk.core.records import Kind, RecordDraft
 from kiosk.core.staff_pin import hash_pin
-from kiosk.doctor import FAIL, OK, RELEASED, WARN, Installation, check_clock
+from kiosk.doctor import FAIL, OK, RELEASED, WARN, Installation, check_clock, check_display
 from kiosk.store import Store
 from test_run_stop import bare_x  # noqa: F401  (a fixture: a real Xvfb, DISPLAY for it)
 
@@ -188,14 +189,35 @@ def test_no_display(kiosk, capsys, monkeypatch):
     assert "DISPLAY is not set" in only_failure(results, "display")["found"]
 
 
+def free_display() -> int:
+    return next(n for n in range(90, 200) if not Path(f"/tmp/.X11-unix/X{n}").exists())
+
+
 def test_a_dead_x_server(kiosk, capsys, monkeypatch):
-    monkeypatch.setenv("DISPLAY", ":97")  # no X server here
-    assert not Path("/tmp/.X11-unix/X97").exists()
+    number = free_display()
+    monkeypatch.setenv("DISPLAY", f":{number}")  # no X server there
     code, results = kiosk.doctor(capsys)
     assert code == 1
     failure = only_failure(results, "display")
-    assert "no X server answers on DISPLAY=:97" in failure["found"]
+    assert f"no X server answers on DISPLAY=:{number}" in failure["found"]
     assert "X session" in failure["fix"]
+
+
+def test_a_hung_x_server(kiosk):
+    # An X server that takes the connection and never replies, as one stuck in a driver does:
+    # a listening socket where the display's socket is, never accepting.
+    number = free_display()
+    Path("/tmp/.X11-unix").mkdir(exist_ok=True)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(f"/tmp/.X11-unix/X{number}")
+    server.listen(4)
+    try:
+        result = check_display(Installation(load_config(kiosk.config), display=f":{number}", x_timeout_s=1.0))
+    finally:
+        server.close()
+        os.unlink(f"/tmp/.X11-unix/X{number}")
+    assert result.status == FAIL and "does not answer" in result.found and "it hangs" in result.found
+    assert "restart the kiosk's X session" in result.fix
 
 
 def test_no_touch_screen(kiosk, capsys):
