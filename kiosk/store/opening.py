@@ -233,19 +233,25 @@ def open_reader(path: Path, connect: Connect, *, read_only: bool = False) -> sql
 
 def move_aside(path: Path, now: dt.datetime) -> Path:
     """Rename a damaged store to <name>.corrupt-<UTC stamp> (its -wal/-shm alike); never delete."""
-    stamp = as_utc(now).strftime("%Y%m%dT%H%M%SZ")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    number = 2
-    while any(Path(f"{target}{suffix}").exists() for suffix in ("", *SIDE_FILES)):
-        target = path.with_name(f"{path.name}.corrupt-{stamp}-{number}")
-        number += 1
     try:
-        # The side files first: a stale -wal left beside the new store would be replayed into it.
-        for suffix in (*SIDE_FILES, ""):
-            source = Path(f"{path}{suffix}")
-            if source.exists():
-                os.rename(source, f"{target}{suffix}")
-        fsync_path(path.parent)  # the renames must survive a power cut, or the damaged file comes back
+        return rename_aside(path, "corrupt", now)
     except OSError as error:
         raise not_writable(path, path, f"the file is damaged and cannot be moved aside ({error.strerror})") from None
+
+
+def rename_aside(path: Path, label: str, now: dt.datetime) -> Path:
+    """Rename the store at `path` with its -wal/-shm to <name>.<label>-<UTC stamp> (-2, -3, ...
+    when taken), durably; the new name. Raises OSError when a rename fails."""
+    stamp = as_utc(now).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.{label}-{stamp}")
+    number = 2
+    while any(Path(f"{target}{suffix}").exists() for suffix in ("", *SIDE_FILES)):
+        target = path.with_name(f"{path.name}.{label}-{stamp}-{number}")
+        number += 1
+    # The side files first: a stale -wal left beside a new store would be replayed into it.
+    for suffix in (*SIDE_FILES, ""):
+        source = Path(f"{path}{suffix}")
+        if source.exists():
+            os.rename(source, f"{target}{suffix}")
+    fsync_path(path.parent)  # the renames must survive a power cut, or the old file comes back
     return target

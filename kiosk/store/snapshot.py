@@ -34,7 +34,7 @@ from kiosk.core.clock import as_utc, local_zone, utc_now
 from kiosk.core.files import fsync_path
 
 from .errors import StoreError, StoreForeignFileError
-from .opening import SQLITE_MAGIC, recognise
+from .opening import SQLITE_MAGIC, recognise, rename_aside
 from .schema import migrations
 from .sqlite_errors import BUSY_TIMEOUT_MS, SIDE_FILES
 
@@ -498,19 +498,7 @@ def _new_store_id(path: Path) -> str:
 def _move_current_aside(store_path: Path, now: dt.datetime) -> Path | None:
     if not any(Path(f"{store_path}{suffix}").exists() for suffix in ("", *SIDE_FILES)):
         return None
-    stamp = as_utc(now).strftime("%Y%m%dT%H%M%SZ")
-    target = store_path.with_name(f"{store_path.name}.before-restore-{stamp}")
-    number = 2
-    while any(Path(f"{target}{suffix}").exists() for suffix in ("", *SIDE_FILES)):
-        target = store_path.with_name(f"{store_path.name}.before-restore-{stamp}-{number}")
-        number += 1
-    # The side files first: a -wal left behind would be replayed into the restored store.
-    for suffix in (*SIDE_FILES, ""):
-        source = Path(f"{store_path}{suffix}")
-        if source.exists():
-            os.rename(source, f"{target}{suffix}")
-    fsync_path(store_path.parent)
-    return target
+    return rename_aside(store_path, "before-restore", now)
 
 
 def _put_back(kept_aside: Path, store_path: Path) -> None:

@@ -25,6 +25,8 @@ from kiosk.store.snapshot import (
     take_snapshot,
 )
 
+from usb_stick import mounted_stick
+
 from .helpers import PROJECT, idea, view, vote
 
 DAY = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -181,17 +183,8 @@ def test_a_read_only_snapshot_folder_fails_with_words_and_the_store_records_on(s
 @pytest.fixture
 def stick():
     """A real mount point under /media (a small tmpfs), as udisks mounts a stick; 2 MiB."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a stand-in stick needs root (CI runs as root)")
-    mount_point = Path(f"/media/kiosk-test-snapshot-stick-{os.getpid()}")
-    mount_point.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], check=True)
-    try:
+    with mounted_stick("kiosk-test-snapshot-stick", "2m") as mount_point:
         yield mount_point
-    finally:
-        if subprocess.run(["umount", str(mount_point)], check=False).returncode != 0:
-            subprocess.run(["umount", "-l", str(mount_point)], check=False)
-        mount_point.rmdir()
 
 
 def test_the_snapshot_goes_onto_a_stick_with_n_kept_there_too(store, stick):

@@ -1,12 +1,12 @@
 """Staff export poll results onto a USB stick: asked with or without the ideas' text, written
 off the frame, read back, and what was written said in German."""
 
-import os
-import subprocess
 from pathlib import Path
 
 import openpyxl
 import pytest
+
+from usb_stick import mounted_stick
 
 pytestmark = pytest.mark.ui
 
@@ -17,17 +17,8 @@ COMMENT = "Sehr anschaulich erklärt"
 @pytest.fixture
 def usb_stick():
     """A real mount point under /media (a small tmpfs), as udisks mounts a stick."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a stand-in stick needs root (CI runs as root)")
-    mount_point = Path(f"/media/kiosk-test-stick-{os.getpid()}")
-    mount_point.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", str(mount_point)], check=True)
-    try:
+    with mounted_stick("kiosk-test-stick", "64m") as mount_point:
         yield mount_point
-    finally:
-        if subprocess.run(["umount", str(mount_point)], check=False).returncode != 0:
-            subprocess.run(["umount", "-l", str(mount_point)], check=False)  # never leave a stick behind
-        mount_point.rmdir()
 
 
 def _visit_with_text(kiosk):
