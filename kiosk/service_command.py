@@ -246,6 +246,7 @@ def install_steps(installation: Installation, rendered: dict[str, str], unit_dir
     user = installation.user
     steps: list[Step] = []
     if root:
+        steps.extend(group_step(group) for group in supplementary_groups(rendered))
         steps.append(user_step(user, installation.data_dir))
         steps.append(data_dir_step(user, installation.data_dir))
         if installation.user == KIOSK_USER:
@@ -269,6 +270,28 @@ def install_steps(installation: Installation, rendered: dict[str, str], unit_dir
         link = unit_dir / f"{wanted_by}.wants" / main
         steps.append(Step(f"enable {main}: link {link} -> ../{main}", lambda: enable_link(link, main)))
     return steps
+
+
+def supplementary_groups(rendered: dict[str, str]) -> list[str]:
+    """The groups the units' SupplementaryGroups= name (the kiosk's `video` and `input`)."""
+    groups: list[str] = []
+    for text in rendered.values():
+        for line in text.splitlines():
+            if line.startswith("SupplementaryGroups="):
+                groups += [group for group in line.split("=", 1)[1].split() if group not in groups]
+    return groups
+
+
+def group_step(group: str) -> Step:
+    """A group a unit names must exist, or systemd refuses to start it (status 216/GROUP):
+    `input` comes with udev, and a system without it (a container, a minimal image) lacks it."""
+    try:
+        grp.getgrnam(group)
+        return Step(f"group {group} exists: kept as it is")
+    except KeyError:
+        command = ["groupadd", "--system", group]
+        return Step(f"create the system group {group} (the units name it): {' '.join(command)}",
+                    lambda: run(command))
 
 
 def user_step(user: str, home: Path) -> Step:

@@ -117,3 +117,17 @@ def test_a_content_root_behind_a_locked_folder_is_named(site):
     code, stderr = as_nobody(site, "validate", "--config", "config.toml", "--content", "locked/content")
     assert code == 2 and "cannot be reached (Permission denied)" in stderr, stderr
     assert "Traceback" not in stderr
+
+
+def test_output_into_a_closed_pipe_ends_quietly_with_141(site):
+    """`kiosk validate | head -1`: the reader has gone when the command writes;
+    it ends as the shell's tools do (128 + SIGPIPE), without a traceback."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first line
+    try:
+        done = subprocess.run([sys.executable, "-m", "kiosk.cli", "validate", "--config", "config.toml"], cwd=site, stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              timeout=60)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

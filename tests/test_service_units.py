@@ -203,6 +203,8 @@ def test_dry_run_prints_every_step_and_changes_nothing(site):
     assert before == after and config.stat().st_mode == config_mode
     assert "would create the system user kiosk" in result.stdout or "user kiosk exists" in result.stdout
     assert "would give the data folder" in result.stdout
+    for group in ("video", "input"):  # the units' SupplementaryGroups=: systemd refuses a start without them
+        assert f"group {group} exists" in result.stdout or f"would create the system group {group}" in result.stdout
     if "would create the system user kiosk" in result.stdout:
         with pytest.raises(KeyError):
             pwd.getpwnam("kiosk")  # still not there

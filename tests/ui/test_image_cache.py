@@ -53,3 +53,18 @@ def test_a_second_request_is_served_from_the_cache(kiosk, pictures):
     kiosk.wait(lambda: first, what="the decode")
     cache.request(pictures[1], 600, 400, second.append)
     assert second and second[0] is first[0]
+
+
+def test_a_picture_is_not_drawn_until_it_is_decoded(kiosk, pictures):
+    """No white box while the picture is decoded (seen at every start, on the attract screen)."""
+    from kiosk.ui.widgets.picture import Picture
+
+    picture = Picture(size=(400, 300))
+    assert picture.texture is None and picture.color[3] == 0
+    picture.images = ImageCache()
+    picture.path = str(pictures[1])
+    kiosk.wait(lambda: picture.texture is not None, what="the decoded picture")
+    assert picture.color[3] == 1
+    picture.path = ""  # no picture: nothing drawn again
+    picture._request()
+    assert picture.texture is None and picture.color[3] == 0

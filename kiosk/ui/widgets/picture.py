@@ -6,6 +6,9 @@ from kivy.uix.image import Image
 
 
 class Picture(Image):
+    """Drawn only once it has its picture: Kivy's Image without a texture draws a white box,
+    which showed for a moment at every start while the first picture was being decoded."""
+
     path = StringProperty("")   # absolute path of the image file
     images = ObjectProperty(None, allownone=True)  # the kiosk's ImageCache, handed down by the screen's kv
 
@@ -13,7 +16,11 @@ class Picture(Image):
         kwargs.setdefault("fit_mode", "cover")
         super().__init__(**kwargs)
         self._trigger = Clock.create_trigger(self._request, 0)
-        self.bind(path=self._path_changed, size=self._trigger, images=self._trigger)
+        self.bind(path=self._path_changed, size=self._trigger, images=self._trigger, texture=self._drawn_if_any)
+        self._drawn_if_any()
+
+    def _drawn_if_any(self, *args):
+        self.color = (1, 1, 1, 1 if self.texture is not None else 0)
 
     def _path_changed(self, *args):
         # A picture already on screen has its size: a decoded picture is swapped in the same
