@@ -107,7 +107,10 @@ def site():
     folder = Path(tempfile.mkdtemp(prefix="kiosk-service-", dir="/dev/shm"))
     folder.chmod(0o755)
     data = f"/srv/stadtlabor-test-{folder.name}"
-    (folder / "config.toml").write_text(f'[kiosk]\nid = "k1"\n[content]\nroot = "{PROJECT}"\n[store]\n'
+    # The content in the folder too: the project may lie under /tmp (a clone of CI's), which the
+    # service would not see and install-service refuses as a content root.
+    (folder / "content").mkdir()
+    (folder / "config.toml").write_text(f'[kiosk]\nid = "k1"\n[content]\nroot = "{folder}/content"\n[store]\n'
                                         f'path = "{data}/kiosk.sqlite3"\n', encoding="utf-8")
     (folder / "config.toml").chmod(0o644)
     units = folder / "units"
@@ -237,7 +240,7 @@ def test_dry_run_prints_every_step_and_changes_nothing(site):
 def test_wrong_and_hostile_arguments_are_refused_with_a_clear_message(site, store, config_text, args, message):
     config = site / "config.toml"
     if store is not None:
-        config.write_text(f'[content]\nroot = "{PROJECT}"\n[store]\npath = "{store}"\n', encoding="utf-8")
+        config.write_text(f'[content]\nroot = "{site}/content"\n[store]\npath = "{store}"\n', encoding="utf-8")
     if config_text is not None:
         config.write_text(config_text, encoding="utf-8")
     result = kiosk_command("install-service", "--config", "config.toml", "--dry-run", *args, cwd=site)
