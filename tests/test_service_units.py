@@ -228,7 +228,7 @@ def test_dry_run_prints_every_step_and_changes_nothing(site):
     ("/srv/my kiosk/kiosk.sqlite3", None, [], "cannot be named in a systemd unit"),
     ("/srv/100%/kiosk.sqlite3", None, [], "cannot be named in a systemd unit"),
     ("/srv/$HOME/kiosk.sqlite3", None, [], "cannot be named in a systemd unit"),
-    ("/tmp/kiosk.sqlite3", None, [], "PrivateTmp"),
+    ("/var/tmp/kiosk-never/kiosk.sqlite3", None, [], "PrivateTmp"),  # (not /tmp: a project there holds it)
     ("/home/kiosk/kiosk.sqlite3", None, [], "ProtectHome"),
     ("/etc/kiosk.sqlite3", None, [], "system folder"),
     ("/kiosk.sqlite3", None, [], "system folder"),
