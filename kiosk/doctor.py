@@ -371,10 +371,12 @@ def check_public_url(inst: Installation) -> CheckResult:
 
 
 def check_free_space(inst: Installation) -> CheckResult:
+    from .store.sqlite_errors import file_size
+
     name, store = "free space", inst.config.store.path
     folder = next((p for p in (store.parent, *store.parent.parents) if p.exists()), Path("/"))
     free = shutil.disk_usage(folder).free
-    size = sum(_size(Path(f"{store}{suffix}")) for suffix in ("", "-wal"))
+    size = sum(file_size(Path(f"{store}{suffix}")) for suffix in ("", "-wal"))
     need = (f"the store takes {_amount(size)} and needs as much again for each daily snapshot, "
             f"plus about 1 KB per record to come")
     found = f"{_amount(free)} free in {folder}; {need}"
@@ -389,13 +391,6 @@ def check_free_space(inst: Installation) -> CheckResult:
 
 def _amount(size_bytes: int) -> str:
     return f"{size_bytes / 1e9:,.1f} GB" if size_bytes >= 1e9 else f"{size_bytes / 1e6:,.1f} MB"
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
 
 
 # -- the service and the content ---------------------------------------------------------------------

@@ -45,6 +45,46 @@ def as_nobody(call) -> str:
     return message
 
 
+def kiosk_as_nobody(cwd, *args: str) -> tuple[int, str, str]:
+    """(exit code, stdout, stderr) of `kiosk ARGS` (kiosk.cli.main) in a forked child that dropped
+    to nobody in `cwd`: the venv's python may lie where nobody cannot run it. Needs root."""
+    import encodings.utf_8_sig  # noqa: F401 - nobody may not read the standard library's files: loaded first
+    import kiosk.export.run  # noqa: F401
+    import kiosk.service_command  # noqa: F401
+    import kiosk.store  # noqa: F401
+    from kiosk.cli import main
+
+    pipes = [os.pipe(), os.pipe()]
+    pid = os.fork()
+    if pid == 0:
+        code = 99
+        try:
+            for (read_end, write_end), fd in zip(pipes, (1, 2)):
+                os.close(read_end)
+                os.dup2(write_end, fd)
+            sys.stdout, sys.stderr = os.fdopen(1, "w"), os.fdopen(2, "w")  # pytest replaced both here
+            os.chdir(cwd)
+            os.setegid(NOBODY)
+            os.seteuid(NOBODY)
+            code = main(list(args))
+        except BaseException:  # noqa: BLE001 - the parent asserts on what the child printed
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+    said = []
+    for _, write_end in pipes:
+        os.close(write_end)
+    for read_end, _ in pipes:  # small outputs: one pipe read after the other cannot block the child
+        with os.fdopen(read_end, "rb") as pipe:
+            said.append(pipe.read().decode())
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status), said[0], said[1]
+
+
 @pytest.fixture
 def project_root() -> Path:
     return PROJECT

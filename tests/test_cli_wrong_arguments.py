@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT
+from conftest import PROJECT, kiosk_as_nobody
 
-NOBODY = 65534
 
 
 @pytest.fixture(scope="module")
@@ -70,35 +69,9 @@ def test_wrong_arguments(site, args, code, message):
 
 
 def as_nobody(folder, *args) -> tuple[int, str]:
-    """(exit code, stderr) of kiosk.cli.main(args) in a forked child that dropped to nobody."""
-    import encodings.utf_8_sig  # noqa: F401  imported first: nobody may not read this machine's Python library
-    import kiosk.export.run  # noqa: F401
-    import kiosk.store  # noqa: F401
-    from kiosk.cli import main
-
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        code = 99
-        try:
-            os.close(read_end)
-            sys.stderr = os.fdopen(write_end, "w")  # pytest has replaced sys.stderr in this process
-            os.chdir(folder)
-            os.setegid(NOBODY)
-            os.seteuid(NOBODY)
-            code = main(list(args))
-        except BaseException:  # noqa: BLE001 - the parent asserts on what the child printed
-            import traceback
-
-            traceback.print_exc()
-        finally:
-            sys.stderr.flush()
-            os._exit(code)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        stderr = pipe.read().decode()
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), stderr
+    """(exit code, stderr) of `kiosk ARGS` in a forked child that dropped to nobody."""
+    code, _, stderr = kiosk_as_nobody(folder, *args)
+    return code, stderr
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run as another user")
@@ -125,8 +98,8 @@ def test_output_into_a_closed_pipe_ends_quietly_with_141(site):
     read_end, write_end = os.pipe()
     os.close(read_end)  # the reader is gone before the first line
     try:
-        done = subprocess.run([sys.executable, "-m", "kiosk.cli", "validate", "--config", "config.toml"], cwd=site, stdout=write_end, stderr=subprocess.PIPE, text=True,
-                              timeout=60)
+        done = subprocess.run([sys.executable, "-m", "kiosk.cli", "validate", "--config", "config.toml"], cwd=site,
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60)
     finally:
         os.close(write_end)
     assert done.returncode == 141, done.stderr

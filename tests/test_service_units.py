@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT
+from conftest import NOBODY, PROJECT, kiosk_as_nobody
 from kiosk.core.restarts import CRASH, KILLED, STOPPED, WATCHDOG, service_end
 from kiosk.store import Store
 from kiosk.store.boots import note_service_end, note_stopped, restart_count
@@ -28,7 +28,6 @@ from kiosk.store.boots import note_service_end, note_stopped, restart_count
 SHIPPED = PROJECT / "deploy" / "systemd"
 UNITS = ("stadtlabor-kiosk.service", "stadtlabor-kiosk-x.service", "stadtlabor-central.service")
 SYSTEM_UNITS = Path("/usr/lib/systemd/system")
-NOBODY = 65534
 needs_verify = pytest.mark.skipif(shutil.which("systemd-analyze") is None or not SYSTEM_UNITS.is_dir(),
                                   reason="systemd-analyze is missing (scripts/setup test installs the systemd package)")
 
@@ -128,39 +127,7 @@ def unprivileged(cwd, *args) -> tuple[int, str, str]:
     if os.geteuid() != 0:
         result = kiosk_command(*args, cwd=cwd)
         return result.returncode, result.stdout, result.stderr
-    import encodings.utf_8_sig  # noqa: F401 - nobody may not read the standard library's files: loaded first
-    import kiosk.service_command  # noqa: F401
-    from kiosk.cli import main
-
-    pipes = [os.pipe(), os.pipe()]
-    pid = os.fork()
-    if pid == 0:
-        code = 99
-        try:
-            for (read_end, write_end), fd in zip(pipes, (1, 2)):
-                os.close(read_end)
-                os.dup2(write_end, fd)
-            sys.stdout, sys.stderr = os.fdopen(1, "w"), os.fdopen(2, "w")  # pytest replaced both here
-            os.chdir(cwd)
-            os.setegid(NOBODY)
-            os.seteuid(NOBODY)
-            code = main(list(args))
-        except BaseException:  # noqa: BLE001 - the parent asserts on what the child printed
-            import traceback
-
-            traceback.print_exc()
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(code)
-    said = []
-    for read_end, write_end in pipes:
-        os.close(write_end)
-    for read_end, _ in pipes:  # small outputs: one pipe read after the other cannot block the child
-        with os.fdopen(read_end, "rb") as pipe:
-            said.append(pipe.read().decode())
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status), said[0], said[1]
+    return kiosk_as_nobody(cwd, *args)
 
 
 @needs_verify
