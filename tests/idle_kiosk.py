@@ -113,10 +113,14 @@ class IdleKiosk:
         deadline = time.monotonic() + START_TIMEOUT_S
         if self.central is not None:
             self._wait_for_heartbeats(1, deadline)
-        settle = time.monotonic() + 3.0  # the content is read in the background after the first frame
-        while time.monotonic() < settle:
+        # The content is read and the store opened in the background after the first frame; the
+        # kiosk says "kiosk ready" once both are done.
+        while "kiosk ready:" not in self.console.read_text(errors="replace"):
             self._check_running()
-            time.sleep(0.1)
+            if time.monotonic() > deadline:
+                raise RuntimeError("the idle kiosk never said it was ready; its console:\n"
+                                   + self.console.read_text(errors="replace")[-3000:])
+            time.sleep(0.05)
 
     def _last_heartbeat(self) -> str | None:
         try:

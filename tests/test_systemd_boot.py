@@ -152,7 +152,8 @@ class Machine:
         os.kill(self.pid1, signal.SIGKILL)  # PID 1 of the namespace: all its processes end at once
         self.process.wait(30)
 
-    def screenshot(self, path: Path) -> None:
+    def screenshot(self, path: Path) -> bytes:
+        """The display saved as a PNG at `path`; the PNG's bytes."""
         raw = subprocess.run(["nsenter", "-t", str(self.pid1), "-a", "xwd", "-root", "-silent", "-display", ":0"],
                              capture_output=True, timeout=60).stdout
         from PIL import Image
@@ -162,6 +163,7 @@ class Machine:
         start = size + colours * 12
         Image.frombuffer("RGBX", (width, height), raw[start:start + bytes_per_line * height], "raw", "BGRX",
                          bytes_per_line, 1).convert("RGB").save(path)
+        return path.read_bytes()
 
 
 def ends(store: Path) -> list[tuple[str | None, str | None]]:
@@ -179,9 +181,15 @@ def test_the_installed_kiosk_comes_back_after_a_hang_a_crash_and_a_power_cut(ins
         assert "create the system user kiosk" in (installed / "install.log").read_text()
         assert machine.run("ps", "-o", "user=", "-p", first) == "kiosk"
         SCREENSHOTS.mkdir(exist_ok=True)
-        machine.screenshot(SCREENSHOTS / "systemd-boot-ready-1280x800.png")
-        time.sleep(3)  # the pictures are read after the ready line, off the frame
-        machine.screenshot(SCREENSHOTS / "systemd-boot-attract-1280x800.png")
+        ready = SCREENSHOTS / "systemd-boot-ready-1280x800.png"
+        machine.screenshot(ready)
+        # The pictures are decoded after the ready line, off the frame: the attract screen once
+        # its picture is drawn (the screen changes from the ready one).
+        attract = SCREENSHOTS / "systemd-boot-attract-1280x800.png"
+        deadline = time.monotonic() + 30
+        while machine.screenshot(attract) == ready.read_bytes():
+            assert time.monotonic() < deadline, "the attract screen's picture never came"
+            time.sleep(0.2)
 
         machine.run("kill", "-STOP", first)  # the frame loop hangs: no more WATCHDOG=1
         second = machine.wait_ready(other_than=first, timeout=WATCHDOG_S + 90)
