@@ -19,6 +19,7 @@ from PIL import Image
 from conftest import PROJECT
 from kiosk.core.instance_lock import InstanceLock
 from test_run_command import write_config
+from xwd_image import image_from_xwd
 
 pytestmark = pytest.mark.ui
 
@@ -221,12 +222,9 @@ def screenshot(display, name) -> Image.Image:
     """The whole X screen, read with xwd (ZPixmap, 24-bit TrueColor as Xvfb serves it)."""
     raw = subprocess.run(["xwd", "-root", "-silent"], capture_output=True, timeout=20, check=True,
                          env={**os.environ, "DISPLAY": display}).stdout
-    fields = [int.from_bytes(raw[i:i + 4], "big") for i in range(0, 100, 4)]
-    header_size, width, height, bytes_per_line, colours = fields[0], fields[4], fields[5], fields[12], fields[19]
-    pixels = raw[header_size + 12 * colours:]
-    image = Image.frombytes("RGB", (width, height), pixels, "raw", "BGRX", bytes_per_line)
+    image = image_from_xwd(raw)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    image.save(SCREENSHOTS / f"{name}-{width}x{height}.png")
+    image.save(SCREENSHOTS / f"{name}-{image.width}x{image.height}.png")
     return image
 
 

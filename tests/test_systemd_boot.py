@@ -22,7 +22,6 @@ import os
 import shutil
 import signal
 import sqlite3
-import struct
 import subprocess
 import time
 from pathlib import Path
@@ -30,6 +29,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROJECT
+from xwd_image import image_from_xwd
 
 SYSTEMD = Path("/lib/systemd/systemd")
 BASE = Path("/var/lib/stadtlabor-kiosk-tests")  # not /tmp or /home: the unit cannot see those
@@ -156,13 +156,7 @@ class Machine:
         """The display saved as a PNG at `path`; the PNG's bytes."""
         raw = subprocess.run(["nsenter", "-t", str(self.pid1), "-a", "xwd", "-root", "-silent", "-display", ":0"],
                              capture_output=True, timeout=60).stdout
-        from PIL import Image
-
-        header = struct.unpack(">25I", raw[:100])
-        size, width, height, bytes_per_line, colours = header[0], header[4], header[5], header[12], header[19]
-        start = size + colours * 12
-        Image.frombuffer("RGBX", (width, height), raw[start:start + bytes_per_line * height], "raw", "BGRX",
-                         bytes_per_line, 1).convert("RGB").save(path)
+        image_from_xwd(raw).save(path)
         return path.read_bytes()
 
 
